@@ -1,0 +1,3 @@
+export function createActivities(): Record<string, (...args: never[]) => Promise<unknown>> {
+  return {};
+}

@@ -1,0 +1,86 @@
+/**
+ * The seams to the outside world: one port per downstream system. Activities depend on these
+ * interfaces only; `src/activities/clients/*` implements them over HTTP against the reference
+ * services. To use your real systems, replace one client module per downstream.
+ *
+ * Contract for every implementation:
+ *  - every call carries a deterministic idempotency key (workflow id + step) and returns the
+ *    original result when the same key is seen again;
+ *  - every call has a timeout and is aborted when `signal` aborts (activity cancellation);
+ *  - failures are thrown as the typed errors of `./errors` (never retried here: Temporal owns
+ *    retries).
+ */
+import type { OrderItem, ShippingAddress } from '../workflows/order-types';
+
+export interface CallOptions {
+  idempotencyKey: string;
+  /** Aborts the outbound call (activity cancellation or heartbeat timeout). */
+  signal?: AbortSignal;
+}
+
+export interface Reservation {
+  reservationId: string;
+  status: 'reserved' | 'released' | 'committed';
+}
+
+export interface InventoryPort {
+  /** Locks stock for every line, all or nothing. Throws OutOfStockError. */
+  reserve(req: { orderId: string; items: Pick<OrderItem, 'sku' | 'quantity'>[] }, opts: CallOptions): Promise<Reservation>;
+  /** Compensation: returns the stock. Releasing an already released reservation is a no-op. */
+  release(req: { orderId: string; reservationId: string }, opts: CallOptions): Promise<Reservation>;
+  /** The goods left the warehouse: the reservation is consumed. */
+  commit(req: { orderId: string; reservationId: string }, opts: CallOptions): Promise<Reservation>;
+}
+
+export interface Charge {
+  chargeId: string;
+  amount: number;
+  currency: string;
+  status: 'captured' | 'refunded';
+}
+
+export interface PaymentsPort {
+  /** Throws PaymentDeclinedError, InsufficientFundsError or FraudSuspectedError. */
+  capture(req: { orderId: string; customerId: string; amount: number; currency: string }, opts: CallOptions): Promise<Charge>;
+  /** Compensation: refunds a capture in full. Refunding twice is a no-op. */
+  refund(req: { orderId: string; chargeId: string; amount: number; currency: string }, opts: CallOptions): Promise<{ refundId: string; chargeId: string; amount: number }>;
+}
+
+export interface Shipment {
+  shipmentId: string;
+  trackingNumber: string;
+  carrier: string;
+}
+
+export interface CarrierPort {
+  readonly name: string;
+  /** Throws AddressRejectedError for an undeliverable address. */
+  dispatch(req: { orderId: string; address: ShippingAddress; items: Pick<OrderItem, 'sku' | 'quantity'>[] }, opts: CallOptions): Promise<Shipment>;
+}
+
+export interface FraudAssessment {
+  /** 0 (clean) .. 1 (certain fraud). */
+  score: number;
+  reasons: string[];
+  /** Which scorer decided: the model-like scorer or the deterministic rules. */
+  scorer: 'model' | 'rules';
+}
+
+export interface FraudPort {
+  score(
+    req: { orderId: string; customerId: string; email: string; total: number; currency: string; country: string; itemCount: number },
+    opts: CallOptions,
+  ): Promise<FraudAssessment>;
+}
+
+export interface NotificationsPort {
+  send(req: { orderId: string; customerId: string; email: string; template: string; data: Record<string, unknown> }, opts: CallOptions): Promise<{ notificationId: string }>;
+}
+
+export interface DownstreamPorts {
+  inventory: InventoryPort;
+  payments: PaymentsPort;
+  carriers: { primary: CarrierPort; backup: CarrierPort };
+  fraud: { model: FraudPort; rules: FraudPort };
+  notifications: NotificationsPort;
+}

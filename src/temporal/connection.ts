@@ -1,0 +1,28 @@
+/**
+ * Connections to Temporal built from the validated configuration, using Temporal's
+ * environment-config conventions (API key, mTLS, TOML profiles) via @temporalio/envconfig.
+ */
+import { Client, Connection } from '@temporalio/client';
+import { loadClientConnectConfig } from '@temporalio/envconfig';
+import { NativeConnection } from '@temporalio/worker';
+import type { TemporalConfig } from '../config';
+
+function connectConfig(config: TemporalConfig) {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+  // Defaults applied by our schema win over "unset"; explicit values are the same either way.
+  env.TEMPORAL_ADDRESS = config.TEMPORAL_ADDRESS;
+  env.TEMPORAL_NAMESPACE = config.TEMPORAL_NAMESPACE;
+  return loadClientConnectConfig({ overrideEnvVars: env });
+}
+
+export async function connectClient(config: TemporalConfig): Promise<Client> {
+  const { connectionOptions, namespace } = connectConfig(config);
+  const connection = await Connection.connect({ ...connectionOptions, connectTimeout: '5s' });
+  return new Client({ connection, namespace: namespace ?? config.TEMPORAL_NAMESPACE });
+}
+
+export async function connectWorker(config: TemporalConfig): Promise<NativeConnection> {
+  const { connectionOptions } = connectConfig(config);
+  return NativeConnection.connect(connectionOptions);
+}

@@ -1,0 +1,91 @@
+/**
+ * The order workflow's public surface: its name, query and updates, defined once and
+ * imported by the workflow, the API and scripts alike.
+ */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { FraudAssessment } from '../activities/ports';
+import type { OrderInput } from './order-types';
+import type { OrderStatus } from './order-status';
+
+export const ORDER_WORKFLOW_TYPE = 'orderFulfillment';
+
+/** Saga steps, as they appear in attempts, errors and idempotency keys (`${orderId}:${step}`). */
+export type OrderStep =
+  | 'reserveInventory'
+  | 'scoreFraud'
+  | 'awaitApproval'
+  | 'capturePayment'
+  | 'dispatchShipment'
+  | 'commitInventory'
+  | 'notifyCustomer'
+  | 'releaseInventory'
+  | 'refundPayment';
+
+export interface StatusTransition {
+  from: OrderStatus | null;
+  to: OrderStatus;
+  /** Workflow time, ISO 8601. */
+  at: string;
+  reason: string;
+  attempt?: number;
+}
+
+export interface StepError {
+  step: OrderStep;
+  type: string;
+  message: string;
+  at: string;
+}
+
+export interface CompensationRecord {
+  step: OrderStep;
+  status: 'completed' | 'failed';
+  at: string;
+  error?: { type: string; message: string };
+}
+
+export interface ApprovalRequest {
+  requestedAt: string;
+  reasons: string[];
+  fraud?: FraudAssessment;
+  escalatedAt?: string;
+  decision?: { decision: 'approve' | 'reject'; approver: string; comment?: string; at: string; automatic?: boolean };
+}
+
+/** Everything the one query answers about an order. */
+export interface OrderState {
+  orderId: string;
+  status: OrderStatus;
+  currentStep: OrderStep | null;
+  order: OrderInput;
+  transitions: StatusTransition[];
+  attempts: Partial<Record<OrderStep, number>>;
+  lastError: StepError | null;
+  compensations: CompensationRecord[];
+  fraud: FraudAssessment | null;
+  approval: ApprovalRequest | null;
+  reservationId: string | null;
+  charge: { chargeId: string; amount: number; currency: string } | null;
+  shipment: { shipmentId: string; trackingNumber: string; carrier: string } | null;
+  cancellation: { reason: string; requestedBy: string; at: string } | null;
+}
+
+export interface ApprovalDecision {
+  decision: 'approve' | 'reject';
+  /** Identity of the approver, taken from the caller's credentials (never the request body). */
+  approver: string;
+  comment?: string;
+}
+
+export interface CancelRequest {
+  reason: string;
+  requestedBy: string;
+}
+
+export const getOrderStateQuery = defineQuery<OrderState>('getOrderState');
+
+/** Approve or reject an order waiting in AWAITING_APPROVAL; returns the resulting state. */
+export const decideApprovalUpdate = defineUpdate<OrderState, [ApprovalDecision]>('decideApproval');
+
+/** Customer cancellation; refused (validator) once the shipment is dispatched. */
+export const cancelOrderUpdate = defineUpdate<OrderState, [CancelRequest]>('cancelOrder');

