@@ -23,13 +23,27 @@ export interface Reservation {
   status: 'reserved' | 'released' | 'committed';
 }
 
+/**
+ * Compensations are registered before their forward step runs, so they address the forward
+ * step by its idempotency key (not by an id it may never have returned) and must succeed as a
+ * no-op (`not_found`) when the forward step never took effect.
+ */
+export interface CompensationResult {
+  status: 'released' | 'refunded' | 'not_found';
+  /** Id of the reservation / refund, when there was something to undo. */
+  id: string | null;
+}
+
 export interface InventoryPort {
   /** Locks stock for every line, all or nothing. Throws OutOfStockError. */
   reserve(req: { orderId: string; items: Pick<OrderItem, 'sku' | 'quantity'>[] }, opts: CallOptions): Promise<Reservation>;
-  /** Compensation: returns the stock. Releasing an already released reservation is a no-op. */
-  release(req: { orderId: string; reservationId: string }, opts: CallOptions): Promise<Reservation>;
-  /** The goods left the warehouse: the reservation is consumed. */
-  commit(req: { orderId: string; reservationId: string }, opts: CallOptions): Promise<Reservation>;
+  /**
+   * Compensation: returns the stock of the reservation made with `reservationKey` (the
+   * idempotency key of `reserve`). Releasing twice, or releasing what was never reserved, is a no-op.
+   */
+  release(req: { orderId: string; reservationKey: string }, opts: CallOptions): Promise<CompensationResult>;
+  /** The goods left the warehouse: the reservation is consumed and can no longer be released. */
+  commit(req: { orderId: string; reservationKey: string }, opts: CallOptions): Promise<Reservation>;
 }
 
 export interface Charge {
@@ -42,8 +56,11 @@ export interface Charge {
 export interface PaymentsPort {
   /** Throws PaymentDeclinedError, InsufficientFundsError or FraudSuspectedError. */
   capture(req: { orderId: string; customerId: string; amount: number; currency: string }, opts: CallOptions): Promise<Charge>;
-  /** Compensation: refunds a capture in full. Refunding twice is a no-op. */
-  refund(req: { orderId: string; chargeId: string; amount: number; currency: string }, opts: CallOptions): Promise<{ refundId: string; chargeId: string; amount: number }>;
+  /**
+   * Compensation: refunds in full the capture made with `captureKey` (the idempotency key of
+   * `capture`). Refunding twice, or refunding what was never captured, is a no-op.
+   */
+  refund(req: { orderId: string; captureKey: string }, opts: CallOptions): Promise<CompensationResult>;
 }
 
 export interface Shipment {
