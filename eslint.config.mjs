@@ -15,8 +15,7 @@ export const workflowDeterminismGuard = {
       'error',
       {
         paths: builtinModules
-          .filter((m) => !m.startsWith('_'))
-          .flatMap((m) => [m, `node:${m}`])
+          .filter((m) => !m.startsWith('_') && !m.startsWith('node:'))
           .map((name) => ({ name, message: 'Workflows must be deterministic: no Node built-ins. Do I/O in an activity.', allowTypeImports: true })),
         patterns: [
           { regex: '^node:', message: 'Workflows must be deterministic: no Node built-ins. Do I/O in an activity.', allowTypeImports: true },

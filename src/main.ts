@@ -1,7 +1,7 @@
 /**
  * One entry point, several roles: `stack` (everything, for local development), `temporal`
  * (the dev server alone), `worker`, `api`, `services` (the reference downstream services)
- * and `install-temporal` (fill the binary cache). `npm start` runs `stack`.
+ * `setup` (register search attributes) and `install-temporal` (fill the binary cache). `npm start` runs `stack`.
  */
 import { runApiServer } from './api/server';
 import { ConfigError } from './config';
@@ -9,6 +9,7 @@ import { runReferenceServices } from './services/server';
 import { runStack } from './stack';
 import { runDevServerForeground } from './temporal/dev-server';
 import { installTemporalBinaries } from './temporal/install';
+import { runSetup } from './temporal/setup';
 import { runWorker } from './worker';
 
 const commands: Record<string, () => Promise<unknown>> = {
@@ -17,6 +18,7 @@ const commands: Record<string, () => Promise<unknown>> = {
   worker: runWorker,
   api: runApiServer,
   services: runReferenceServices,
+  setup: runSetup,
   'install-temporal': installTemporalBinaries,
 };
 

@@ -6,12 +6,11 @@
  * a stack running.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { Connection } from '@temporalio/client';
 import { loadConfig, temporalSchema } from './config';
 import { apiSchema } from './api/config';
 import { servicesSchema, serviceUrls } from './services/config';
 import { isLoopbackHost, isReachable, splitAddress, startDevServer } from './temporal/dev-server';
-import { registerSearchAttributes } from './temporal/search-attributes';
+import { runSetup } from './temporal/setup';
 
 const ROLES = ['services', 'worker', 'api'] as const;
 type Role = (typeof ROLES)[number];
@@ -95,11 +94,12 @@ export async function runStack(): Promise<void> {
       say(`starting the Temporal dev server at ${temporal.TEMPORAL_ADDRESS} (state in .temporal/dev-server.sqlite)`);
       watch({ name: 'Temporal dev server', process: await startDevServer({ config: temporal }) });
     }
-    if (isLoopbackHost(splitAddress(temporal.TEMPORAL_ADDRESS).host)) {
-      const connection = await Connection.connect({ address: temporal.TEMPORAL_ADDRESS });
-      const added = await registerSearchAttributes(connection, temporal.TEMPORAL_NAMESPACE);
-      if (added.length > 0) say(`registered search attributes: ${added.join(', ')}`);
-      await connection.close();
+    try {
+      await runSetup(say);
+    } catch (err) {
+      // Temporal Cloud refuses operator calls: register the attributes there with tcld or the UI.
+      if (isLoopbackHost(splitAddress(temporal.TEMPORAL_ADDRESS).host)) throw err;
+      say(`could not register search attributes (${(err as Error).message}); register them on your cluster yourself`);
     }
 
     for (const role of ROLES) watch({ name: role, process: spawnRole(role) });

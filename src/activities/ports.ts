@@ -91,7 +91,14 @@ export interface FraudPort {
 }
 
 export interface NotificationsPort {
-  send(req: { orderId: string; customerId: string; email: string; template: string; data: Record<string, unknown> }, opts: CallOptions): Promise<{ notificationId: string }>;
+  /**
+   * `channel` defaults to 'email' (to `email`, the customer). 'page' goes to the on-call
+   * approvers (listed in `data.approvers`), never to the customer; `email` is then ignored.
+   */
+  send(
+    req: { orderId: string; customerId: string; email: string; template: string; data: Record<string, unknown>; channel?: 'email' | 'page' },
+    opts: CallOptions,
+  ): Promise<{ notificationId: string }>;
 }
 
 export interface DownstreamPorts {

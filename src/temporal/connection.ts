@@ -17,9 +17,14 @@ function connectConfig(config: TemporalConfig) {
 }
 
 export async function connectClient(config: TemporalConfig): Promise<Client> {
-  const { connectionOptions, namespace } = connectConfig(config);
-  const connection = await Connection.connect({ ...connectionOptions, connectTimeout: '5s' });
-  return new Client({ connection, namespace: namespace ?? config.TEMPORAL_NAMESPACE });
+  const connection = await connect(config);
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+}
+
+/** The raw gRPC connection, for the operator and workflow services. */
+export function connect(config: TemporalConfig): Promise<Connection> {
+  const { connectionOptions } = connectConfig(config);
+  return Connection.connect({ ...connectionOptions, connectTimeout: '5s' });
 }
 
 export async function connectWorker(config: TemporalConfig): Promise<NativeConnection> {
