@@ -1,13 +1,14 @@
 /**
  * One entry point, several roles: `stack` (everything, for local development), `temporal`
  * (the dev server alone), `worker`, `api`, `services` (the reference downstream services)
- * `setup` (register search attributes) and `install-temporal` (fill the binary cache). `npm start` runs `stack`.
+ * `setup` (register search attributes), `cli` (the resolved `temporal` CLI) and `install-temporal` (fill the binary cache). `npm start` runs `stack`.
  */
 import { runApiServer } from './api/server';
 import { ConfigError } from './config';
 import { runReferenceServices } from './services/server';
 import { runStack } from './stack';
 import { runDevServerForeground } from './temporal/dev-server';
+import { runTemporalCli } from './temporal/cli';
 import { installTemporalBinaries } from './temporal/install';
 import { runSetup } from './temporal/setup';
 import { runWorker } from './worker';
@@ -19,6 +20,7 @@ const commands: Record<string, () => Promise<unknown>> = {
   api: runApiServer,
   services: runReferenceServices,
   setup: runSetup,
+  cli: runTemporalCli,
   'install-temporal': installTemporalBinaries,
 };
 
