@@ -70,6 +70,8 @@ export const apiSchema = z
     API_TOKENS: apiTokens.default(() => apiTokens.parse(DEV_TOKENS)),
     /** Deadline for one call to Temporal; a call that misses it answers 503. */
     API_TEMPORAL_TIMEOUT_MS: durationMs.default(10_000),
+    /** How long approval/cancel/retry wait for the order to settle before answering 202. */
+    API_STEERING_WAIT_MS: durationMs.default(20_000),
     /** Deadline for the readiness probe's call to Temporal. */
     API_READINESS_TIMEOUT_MS: durationMs.default(2_000),
     TEMPORAL_TASK_QUEUE: temporalSchema.shape.TEMPORAL_TASK_QUEUE,

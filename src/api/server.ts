@@ -1,16 +1,32 @@
+/**
+ * `npm run api`: the orders API as a process. Connects to Temporal, serves on API_HOST
+ * (loopback unless configured otherwise) and drains in-flight requests on SIGINT/SIGTERM.
+ */
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig, temporalSchema } from '../config';
 import { createLogger } from '../logger';
 import { connectClient } from '../temporal/connection';
 import { createApp } from './app';
-import { apiSchema } from './config';
+import { apiSchema, usesDevCredentials } from './config';
 
 export async function runApiServer(): Promise<void> {
   const config = loadConfig(apiSchema);
   const temporal = loadConfig(temporalSchema);
   const log = createLogger('api');
+  if (usesDevCredentials(config)) {
+    log.warn('API_SIGNING_SECRETS / API_TOKENS hold the well-known development values; set your own outside local development');
+  }
   const client = await connectClient(temporal);
-  const app = createApp({ client });
-  const server = app.listen(config.API_PORT, config.API_HOST, () => log.info({ port: config.API_PORT }, 'orders API listening'));
+  const metricsRegistry = new Registry();
+  collectDefaultMetrics({ register: metricsRegistry });
+  const app = createApp({ client, config, logger: log, metricsRegistry });
+  const server = app.listen(config.API_PORT, config.API_HOST, () =>
+    log.info({ host: config.API_HOST, port: config.API_PORT, namespace: temporal.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'orders API listening'),
+  );
+  server.once('error', (err) => {
+    log.error({ err }, 'orders API could not listen');
+    void client.connection.close().finally(() => process.exit(1));
+  });
   const stop = () => {
     log.info('shutting down');
     server.close(() => void client.connection.close().finally(() => process.exit(0)));

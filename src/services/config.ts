@@ -1,7 +1,9 @@
+import path from 'node:path';
 import { z } from 'zod';
-import { port } from '../config';
+import { durationMs, port } from '../config';
+import { PROJECT_ROOT } from '../paths';
 
-/** Where the reference downstream services listen (one process, one port per service). */
+/** Where the reference downstream services listen (one process, one port per service) and keep their data. */
 export const servicesSchema = z.object({
   SERVICES_HOST: z.string().min(1).default('127.0.0.1'),
   INVENTORY_PORT: port.default(4001),
@@ -10,6 +12,17 @@ export const servicesSchema = z.object({
   CARRIER_BACKUP_PORT: port.default(4004),
   FRAUD_PORT: port.default(4005),
   NOTIFICATIONS_PORT: port.default(4006),
+  /** When set, the services use this PostgreSQL database instead of the embedded one. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a PostgreSQL URL, e.g. postgres://user:pass@127.0.0.1:5432/orders')
+    .optional(),
+  /** Folder of the embedded database (git-ignored `.data/` by default). */
+  SERVICES_DATA_DIR: z.string().min(1).default(path.join(PROJECT_ROOT, '.data', 'reference-services')),
+  CARRIER_PRIMARY_NAME: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/, 'expected a lowercase name, e.g. swiftship').default('swiftship'),
+  CARRIER_BACKUP_NAME: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/, 'expected a lowercase name, e.g. steadypost').default('steadypost'),
+  /** How long the fraud model takes for `@slow.test` emails. */
+  FRAUD_MODEL_SLOW_MS: durationMs.default(3000),
 });
 export type ServicesConfig = z.output<typeof servicesSchema>;
 

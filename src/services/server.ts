@@ -1,24 +1,150 @@
-import express from 'express';
-import type { Server } from 'node:http';
+/**
+ * The reference downstream services: one process, one Express app and port per service,
+ * sharing one database. `startReferenceServices` is the in-process entry (tests bind port 0);
+ * `runReferenceServices` is `npm run services` (config from the environment, signals).
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import pino, { type Logger } from 'pino';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
+import { carrierService } from './carriers/routes';
 import { servicesSchema } from './config';
+import { openDatabase, type Database } from './db/database';
+import { migrate } from './db/migrations';
+import { FaultController } from './faults';
+import { fraudService } from './fraud/routes';
+import { createServiceApp } from './http/app';
+import { seedCatalogue } from './inventory/catalogue';
+import { inventoryService } from './inventory/routes';
+import { notificationsService } from './notifications/routes';
+import { paymentsService } from './payments/routes';
+import type { ServiceParts } from './service-parts';
 
-export function runReferenceServices(): Promise<void> {
+export const SERVICE_NAMES = ['inventory', 'payments', 'carrierPrimary', 'carrierBackup', 'fraud', 'notifications'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface ReferenceServicesOptions {
+  /** Opened by the caller, who also closes it. Migrated and seeded here (idempotently). */
+  db: Database;
+  /** Loopback by default. */
+  host?: string;
+  /** 0 (any free port) for each service not given. */
+  ports?: Partial<Record<ServiceName, number>>;
+  carrierNames?: { primary: string; backup: string };
+  fraudModelSlowMs?: number;
+  /** Silent by default. */
+  log?: Logger;
+}
+
+export interface ReferenceServices {
+  /** Base URL per service, e.g. `http://127.0.0.1:41234`. */
+  urls: Record<ServiceName, string>;
+  carrierNames: { primary: string; backup: string };
+  /** The same controls as `PUT /_faults`, for in-process use. */
+  faults: Record<ServiceName, FaultController>;
+  /** Stops the servers, dropping open (e.g. hanging) connections. Leaves the database open. */
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+export async function startReferenceServices(options: ReferenceServicesOptions): Promise<ReferenceServices> {
+  const { db } = options;
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log ?? pino({ level: 'silent' });
+  const carrierNames = options.carrierNames ?? { primary: 'swiftship', backup: 'steadypost' };
+  await migrate(db);
+  await seedCatalogue(db);
+
+  const parts: Record<ServiceName, { name: string; parts: ServiceParts }> = {
+    inventory: { name: 'inventory', parts: inventoryService(db) },
+    payments: { name: 'payments', parts: paymentsService(db) },
+    carrierPrimary: { name: `carrier-${carrierNames.primary}`, parts: carrierService(db, carrierNames.primary) },
+    carrierBackup: { name: `carrier-${carrierNames.backup}`, parts: carrierService(db, carrierNames.backup) },
+    fraud: { name: 'fraud', parts: fraudService({ modelSlowMs: options.fraudModelSlowMs ?? 3000 }) },
+    notifications: { name: 'notifications', parts: notificationsService(db) },
+  };
+
+  const servers: Server[] = [];
+  const urls = {} as Record<ServiceName, string>;
+  const faults = {} as Record<ServiceName, FaultController>;
+  try {
+    for (const name of SERVICE_NAMES) {
+      faults[name] = new FaultController();
+      const app = createServiceApp({ service: parts[name].name, log, faults: faults[name], ...parts[name].parts });
+      const server = createServer(app);
+      servers.push(server);
+      const port = await listen(server, options.ports?.[name] ?? 0, host);
+      urls[name] = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    }
+  } catch (err) {
+    await Promise.all(servers.map(closeServer));
+    throw err;
+  }
+  return { urls, carrierNames, faults, close: () => Promise.all(servers.map(closeServer)).then(() => undefined) };
+}
+
+/** `npm run services`: the reference services on their configured ports until SIGINT/SIGTERM. */
+export async function runReferenceServices(): Promise<void> {
   const config = loadConfig(servicesSchema);
   const log = createLogger('services');
-  const ports = [config.INVENTORY_PORT, config.PAYMENTS_PORT, config.CARRIER_PRIMARY_PORT, config.CARRIER_BACKUP_PORT, config.FRAUD_PORT, config.NOTIFICATIONS_PORT];
-  const servers: Server[] = ports.map((p) => {
-    const app = express();
-    app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
-    return app.listen(p, config.SERVICES_HOST);
-  });
-  log.info({ ports }, 'reference services listening');
-  const stop = () => {
-    for (const s of servers) s.close();
-    process.exit(0);
+  const db = await openDatabase(config.DATABASE_URL ? { kind: 'postgres', url: config.DATABASE_URL } : { kind: 'directory', path: config.SERVICES_DATA_DIR });
+  log.info({ database: config.DATABASE_URL ? 'postgres' : `pglite:${config.SERVICES_DATA_DIR}` }, 'database open');
+  let services: ReferenceServices;
+  try {
+    services = await startReferenceServices({
+      db,
+      host: config.SERVICES_HOST,
+      ports: {
+        inventory: config.INVENTORY_PORT,
+        payments: config.PAYMENTS_PORT,
+        carrierPrimary: config.CARRIER_PRIMARY_PORT,
+        carrierBackup: config.CARRIER_BACKUP_PORT,
+        fraud: config.FRAUD_PORT,
+        notifications: config.NOTIFICATIONS_PORT,
+      },
+      carrierNames: { primary: config.CARRIER_PRIMARY_NAME, backup: config.CARRIER_BACKUP_NAME },
+      fraudModelSlowMs: config.FRAUD_MODEL_SLOW_MS,
+      log,
+    });
+  } catch (err) {
+    await db.close();
+    throw err;
+  }
+  log.info({ urls: services.urls }, 'reference services listening');
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    services
+      .close()
+      .then(() => db.close())
+      .then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
-  return Promise.resolve();
 }

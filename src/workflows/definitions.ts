@@ -9,7 +9,7 @@ import type { OrderStatus } from './order-status';
 
 export const ORDER_WORKFLOW_TYPE = 'orderFulfillment';
 
-/** Saga steps, as they appear in attempts, errors and idempotency keys (`${orderId}:${step}`). */
+/** Saga steps, as they appear in attempts, errors and idempotency keys (`${workflowId}:${step}`; the workflow id is the order id). */
 export type OrderStep =
   | 'reserveInventory'
   | 'scoreFraud'
@@ -19,7 +19,8 @@ export type OrderStep =
   | 'commitInventory'
   | 'notifyCustomer'
   | 'releaseInventory'
-  | 'refundPayment';
+  | 'refundPayment'
+  | 'pageApprovers';
 
 export interface StatusTransition {
   from: OrderStatus | null;
@@ -68,6 +69,23 @@ export interface OrderState {
   charge: { chargeId: string; amount: number; currency: string } | null;
   shipment: { shipmentId: string; trackingNumber: string; carrier: string } | null;
   cancellation: { reason: string; requestedBy: string; at: string } | null;
+  /** Set while the order waits in NEEDS_ATTENTION for an operator; cleared when it resumes. */
+  parked: ParkedInfo | null;
+}
+
+export interface ParkedInfo {
+  reason: string;
+  /** The status the order parked from, and returns to on an operator retry. */
+  from: OrderStatus;
+  at: string;
+  /** Compensations still to re-run (when parked during compensation). */
+  pendingCompensations: OrderStep[];
+}
+
+export interface RetryRequest {
+  /** Identity of the operator, from the caller's credentials. */
+  operator: string;
+  reason?: string;
 }
 
 export interface ApprovalDecision {
@@ -84,8 +102,22 @@ export interface CancelRequest {
 
 export const getOrderStateQuery = defineQuery<OrderState>('getOrderState');
 
-/** Approve or reject an order waiting in AWAITING_APPROVAL; returns the resulting state. */
+/**
+ * Approve or reject an order waiting in AWAITING_APPROVAL (refused otherwise, or from an
+ * approver not in `policy.approvers`). Returns the resulting state: after an approval, once the
+ * gate has opened (INVENTORY_LOCKED, on the way to payment); after a rejection, once the order
+ * has settled (REJECTED, or NEEDS_ATTENTION if a compensation kept failing).
+ */
 export const decideApprovalUpdate = defineUpdate<OrderState, [ApprovalDecision]>('decideApproval');
 
-/** Customer cancellation; refused (validator) once the shipment is dispatched. */
+/**
+ * Customer cancellation; refused (validator) once dispatch has started. Returns the state once
+ * the order has settled (CANCELLED, or NEEDS_ATTENTION if a compensation kept failing).
+ */
 export const cancelOrderUpdate = defineUpdate<OrderState, [CancelRequest]>('cancelOrder');
+
+/**
+ * Operator retry of an order parked in NEEDS_ATTENTION (refused otherwise): re-runs what failed
+ * and returns the state once the order has settled again (terminal, or parked anew).
+ */
+export const retryParkedOrderUpdate = defineUpdate<OrderState, [RetryRequest]>('retryParkedOrder');

@@ -5,6 +5,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { executableOption, resolveBinary, TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from '../../src/temporal/binaries';
+import { searchAttributeTypes } from '../../src/temporal/search-attributes';
 import { ORDER_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
@@ -12,10 +13,16 @@ const log = (m: string) => process.stderr.write(`${m}\n`);
 // Keep test output readable: the SDK's INFO lines (worker state changes, bundling) are noise here.
 Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_TEST_LOG_LEVEL as 'WARN' | undefined) ?? 'WARN') });
 
-/** Time-skipping test server: timers jump ahead whenever the workflow is only waiting. */
+/**
+ * Time-skipping test server: timers jump ahead whenever the workflow is only waiting.
+ * The order search attributes are registered (it implements AddSearchAttributes but not
+ * ListSearchAttributes, and refuses unregistered attributes).
+ */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const executable = executableOption(await resolveBinary(TEMPORAL_TEST_SERVER, { log }));
-  return TestWorkflowEnvironment.createTimeSkipping(executable ? { server: { executable } } : undefined);
+  const env = await TestWorkflowEnvironment.createTimeSkipping(executable ? { server: { executable } } : undefined);
+  await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes: searchAttributeTypes() });
+  return env;
 }
 
 /** A real (in-memory) dev server: for visibility list queries and search attributes. */

@@ -36,7 +36,8 @@ export const MIGRATIONS: readonly Migration[] = [
         reservation_id   text        PRIMARY KEY,
         reservation_key  text        NOT NULL CONSTRAINT inventory_reservations_key_unique UNIQUE,
         order_id         text        NOT NULL,
-        status           text        NOT NULL CHECK (status IN ('reserved', 'released', 'committed')),
+        -- voided: released before it was made (the reserve never arrived, or arrives later and is refused).
+        status           text        NOT NULL CHECK (status IN ('reserved', 'released', 'committed', 'voided')),
         created_at       timestamptz NOT NULL DEFAULT now(),
         updated_at       timestamptz NOT NULL DEFAULT now()
       );
@@ -53,12 +54,14 @@ export const MIGRATIONS: readonly Migration[] = [
         charge_id     text        PRIMARY KEY,
         capture_key   text        NOT NULL CONSTRAINT payments_charges_capture_key_unique UNIQUE,
         order_id      text        NOT NULL,
-        customer_id   text        NOT NULL,
-        amount        integer     NOT NULL CHECK (amount > 0),
-        currency      text        NOT NULL,
-        status        text        NOT NULL CHECK (status IN ('captured', 'refunded', 'declined')),
+        customer_id   text,
+        amount        integer     CHECK (amount > 0),
+        currency      text,
+        -- voided: refunded before it was captured (a late capture with this key is refused).
+        status        text        NOT NULL CHECK (status IN ('captured', 'refunded', 'declined', 'voided')),
         decline_code  text,
-        created_at    timestamptz NOT NULL DEFAULT now()
+        created_at    timestamptz NOT NULL DEFAULT now(),
+        CHECK (status = 'voided' OR (customer_id IS NOT NULL AND amount IS NOT NULL AND currency IS NOT NULL))
       );
       CREATE INDEX payments_charges_order_idx ON payments_charges (order_id);
 

@@ -1,0 +1,183 @@
+/**
+ * A command-line client for the orders API, for people trying the template: builds sample
+ * orders, signs them with the API's own signing module and prints what came back plus where
+ * to look next (Web UI, temporal CLI). Reads the same environment as the API.
+ *
+ *   npm run order -- --scenario happy|declined|insufficient-funds|approval|review|out-of-stock
+ *   npm run order -- --show <orderId>
+ *   npm run order -- --list [--status AWAITING_APPROVAL] [--customer cust-1001]
+ *   npm run order -- --approve <orderId> [--comment "ok"]    (first approver token)
+ *   npm run order -- --reject <orderId> [--comment "no"]     (first approver token)
+ *   npm run order -- --cancel <orderId> [--reason "..."]     (first operator token)
+ *   npm run order -- --retry <orderId> [--reason "..."]      (first operator token)
+ * Options: --url <API base URL> (or ORDER_API_URL; default http://127.0.0.1:$API_PORT),
+ *          --key <Idempotency-Key> to replay a submission, --token <bearer token>.
+ */
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import { type ApiConfig, apiSchema, type Role } from '../src/api/config';
+import { SIGNATURE_HEADER, signBody } from '../src/api/signing';
+import { ConfigError, loadConfig, temporalSchema } from '../src/config';
+import type { OrderRequest } from '../src/workflows/order-types';
+
+/**
+ * The values the reference services react to. Adjust here if the services' rules change.
+ * Payments decline customer ids starting "cust-declined" and answer insufficient funds for
+ * "cust-nofunds"; fraud scoring puts e-mail addresses at review.test in the review band;
+ * inventory has no stock of the out-of-stock SKU.
+ */
+export const SCENARIO_TRIGGERS = {
+  declinedCustomerId: 'cust-declined-1001',
+  insufficientFundsCustomerId: 'cust-nofunds',
+  reviewEmailDomain: 'review.test',
+  outOfStockSku: 'SKU-OUT-OF-STOCK',
+  happyCustomerId: 'cust-1001',
+  catalog: [
+    { sku: 'SKU-BOOK', unitPrice: 1_250 },
+    { sku: 'SKU-LAMP', unitPrice: 4_900 },
+  ],
+} as const;
+
+const SCENARIOS = ['happy', 'declined', 'insufficient-funds', 'approval', 'review', 'out-of-stock'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+function sampleOrder(scenario: Scenario, config: ApiConfig): OrderRequest {
+  const t = SCENARIO_TRIGGERS;
+  const order: OrderRequest = {
+    customer: { id: t.happyCustomerId, email: 'ada@example.com', name: 'Ada Lovelace' },
+    items: [
+      { sku: t.catalog[0].sku, quantity: 2, unitPrice: t.catalog[0].unitPrice },
+      { sku: t.catalog[1].sku, quantity: 1, unitPrice: t.catalog[1].unitPrice },
+    ],
+    currency: 'EUR',
+    shippingAddress: { name: 'Ada Lovelace', line1: '12 Analytical Row', city: 'London', postalCode: 'N1 9GU', country: 'GB' },
+  };
+  switch (scenario) {
+    case 'happy':
+      return order;
+    case 'declined':
+      return { ...order, customer: { ...order.customer, id: t.declinedCustomerId } };
+    case 'insufficient-funds':
+      return { ...order, customer: { ...order.customer, id: t.insufficientFundsCustomerId } };
+    case 'approval':
+      // One unit priced just above the configured threshold.
+      return { ...order, items: [{ sku: t.catalog[1].sku, quantity: 1, unitPrice: config.ORDER_APPROVAL_THRESHOLD + 1 }] };
+    case 'review':
+      return { ...order, customer: { ...order.customer, email: `ada@${t.reviewEmailDomain}` } };
+    case 'out-of-stock':
+      return { ...order, items: [{ sku: t.outOfStockSku, quantity: 1, unitPrice: 999 }] };
+  }
+}
+
+function tokenFor(config: ApiConfig, roles: Role[], explicit: string | undefined): string {
+  if (explicit) return explicit;
+  const found = config.API_TOKENS.find((t) => roles.includes(t.role));
+  if (!found) throw new Error(`API_TOKENS has no token with role ${roles.join(' or ')}; pass --token`);
+  return found.token;
+}
+
+async function send(method: string, url: string, headers: Record<string, string>, body?: string): Promise<{ status: number; body: unknown }> {
+  let res: Response;
+  try {
+    res = await fetch(url, { method, headers, ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(30_000) });
+  } catch (err) {
+    throw new Error(`could not reach ${url} (${err instanceof Error ? err.message : String(err)}); is the API running (npm start)?`, { cause: err });
+  }
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // not JSON: print as is
+  }
+  process.stdout.write(`${method} ${url} → ${res.status}\n`);
+  for (const name of ['location', 'x-request-id', 'idempotent-replayed', 'retry-after']) {
+    const value = res.headers.get(name);
+    if (value) process.stdout.write(`${name}: ${value}\n`);
+  }
+  process.stdout.write(`${typeof parsed === 'string' ? parsed : JSON.stringify(parsed, null, 2)}\n`);
+  return { status: res.status, body: parsed };
+}
+
+function hints(orderId: string, scenario?: Scenario): void {
+  const temporal = loadConfig(temporalSchema);
+  const ui = temporal.TEMPORAL_UI_URL.replace(/\/$/, '');
+  const lines = [
+    '',
+    `Web UI:        ${ui}/namespaces/${encodeURIComponent(temporal.TEMPORAL_NAMESPACE)}/workflows/${orderId}`,
+    `Temporal CLI:  temporal workflow describe --workflow-id ${orderId}`,
+    `Order state:   npm run order -- --show ${orderId}`,
+  ];
+  if (scenario === 'approval' || scenario === 'review') {
+    lines.push(`Approve:       npm run order -- --approve ${orderId}`, `Reject:        npm run order -- --reject ${orderId}`);
+  }
+  lines.push(`Cancel:        npm run order -- --cancel ${orderId}`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: 'string' },
+      show: { type: 'string' },
+      list: { type: 'boolean' },
+      status: { type: 'string' },
+      customer: { type: 'string' },
+      approve: { type: 'string' },
+      reject: { type: 'string' },
+      cancel: { type: 'string' },
+      retry: { type: 'string' },
+      comment: { type: 'string' },
+      reason: { type: 'string' },
+      key: { type: 'string' },
+      token: { type: 'string' },
+      url: { type: 'string' },
+    },
+    strict: true,
+  });
+  const config = loadConfig(apiSchema);
+  const base = (values.url ?? process.env.ORDER_API_URL ?? `http://127.0.0.1:${config.API_PORT}`).replace(/\/$/, '');
+  const bearer = (roles: Role[]) => ({ Authorization: `Bearer ${tokenFor(config, roles, values.token)}` });
+  const json = { 'Content-Type': 'application/json' };
+  const exitCode = (status: number) => (status >= 400 ? 1 : 0);
+
+  if (values.scenario !== undefined) {
+    const scenario = values.scenario as Scenario;
+    if (!SCENARIOS.includes(scenario)) throw new Error(`--scenario must be one of ${SCENARIOS.join(', ')}`);
+    const body = JSON.stringify(sampleOrder(scenario, config));
+    // The first configured secret signs; the API accepts any of them.
+    const signature = signBody(body, config.API_SIGNING_SECRETS[0]!);
+    const res = await send('POST', `${base}/orders`, { ...json, [SIGNATURE_HEADER]: signature, 'Idempotency-Key': values.key ?? randomUUID() }, body);
+    const orderId = (res.body as { orderId?: unknown }).orderId;
+    if (typeof orderId === 'string') hints(orderId, scenario);
+    return exitCode(res.status);
+  }
+  if (values.show) return exitCode((await send('GET', `${base}/orders/${encodeURIComponent(values.show)}`, bearer(['viewer', 'operator', 'approver']))).status);
+  if (values.list) {
+    const query = new URLSearchParams({ ...(values.status ? { status: values.status } : {}), ...(values.customer ? { customerId: values.customer } : {}) });
+    return exitCode((await send('GET', `${base}/orders?${query.toString()}`, bearer(['viewer', 'operator', 'approver']))).status);
+  }
+  const decide = values.approve ?? values.reject;
+  if (decide) {
+    const body = JSON.stringify({ decision: values.approve ? 'approve' : 'reject', ...(values.comment ? { comment: values.comment } : {}) });
+    return exitCode((await send('POST', `${base}/orders/${encodeURIComponent(decide)}/approval`, { ...json, ...bearer(['approver']) }, body)).status);
+  }
+  if (values.cancel) {
+    const body = JSON.stringify({ reason: values.reason ?? 'cancelled at the customer\'s request' });
+    return exitCode((await send('POST', `${base}/orders/${encodeURIComponent(values.cancel)}/cancel`, { ...json, ...bearer(['operator']) }, body)).status);
+  }
+  if (values.retry) {
+    const body = JSON.stringify(values.reason ? { reason: values.reason } : {});
+    return exitCode((await send('POST', `${base}/orders/${encodeURIComponent(values.retry)}/retry`, { ...json, ...bearer(['operator']) }, body)).status);
+  }
+  process.stderr.write(`Usage: npm run order -- --scenario ${SCENARIOS.join('|')}\n       npm run order -- --show|--approve|--reject|--cancel|--retry <orderId>   or   --list\n`);
+  return 64;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,148 @@
+/**
+ * What the API answers, as zod schemas, for the response side of /openapi.json. The order
+ * state schema is checked at compile time against the workflow's `OrderState`, so the
+ * published contract cannot drift from what the query returns.
+ */
+import { z } from 'zod';
+import type { OrderState, OrderStep } from '../workflows/definitions';
+import { PROBLEM_TYPE_BASE } from './problem';
+import { customerIdSchema, orderIdSchema, orderRequestSchema, orderStatusSchema } from './schemas';
+
+const instant = z.string().meta({ description: 'Workflow time, ISO 8601.' });
+
+// A record keyed by every step: the compiler flags a step added to (or removed from) OrderStep.
+const ORDER_STEPS: Record<OrderStep, true> = {
+  reserveInventory: true,
+  scoreFraud: true,
+  awaitApproval: true,
+  capturePayment: true,
+  dispatchShipment: true,
+  commitInventory: true,
+  notifyCustomer: true,
+  releaseInventory: true,
+  refundPayment: true,
+  pageApprovers: true,
+};
+const orderStepSchema = z.enum(Object.keys(ORDER_STEPS) as [OrderStep, ...OrderStep[]]);
+
+const fraudSchema = z.object({ score: z.number().min(0).max(1), reasons: z.array(z.string()), scorer: z.enum(['model', 'rules']) });
+
+const policySchema = z.object({
+  approvalThreshold: z.int(),
+  fraudReviewBand: z.object({ low: z.number(), high: z.number() }),
+  approvers: z.array(z.string()),
+  approvalEscalateAfter: z.string(),
+  approvalAutoRejectAfter: z.string(),
+});
+
+const orderInputSchema = z.object({
+  ...orderRequestSchema.shape,
+  orderId: orderIdSchema,
+  total: z.int().meta({ description: 'Sum of quantity × unitPrice, minor units.' }),
+  policy: policySchema,
+  requestId: z.string().optional(),
+});
+
+export const orderStateSchema = z
+  .object({
+    orderId: orderIdSchema,
+    status: orderStatusSchema,
+    currentStep: orderStepSchema.nullable(),
+    order: orderInputSchema,
+    transitions: z.array(
+      z.object({ from: orderStatusSchema.nullable(), to: orderStatusSchema, at: instant, reason: z.string(), attempt: z.int().optional() }),
+    ),
+    attempts: z.partialRecord(orderStepSchema, z.int()),
+    lastError: z.object({ step: orderStepSchema, type: z.string(), message: z.string(), at: instant }).nullable(),
+    compensations: z.array(
+      z.object({
+        step: orderStepSchema,
+        status: z.enum(['completed', 'failed']),
+        at: instant,
+        error: z.object({ type: z.string(), message: z.string() }).optional(),
+      }),
+    ),
+    fraud: fraudSchema.nullable(),
+    approval: z
+      .object({
+        requestedAt: instant,
+        reasons: z.array(z.string()),
+        fraud: fraudSchema.optional(),
+        escalatedAt: instant.optional(),
+        decision: z
+          .object({
+            decision: z.enum(['approve', 'reject']),
+            approver: z.string(),
+            comment: z.string().optional(),
+            at: instant,
+            automatic: z.boolean().optional(),
+          })
+          .optional(),
+      })
+      .nullable(),
+    reservationId: z.string().nullable(),
+    charge: z.object({ chargeId: z.string(), amount: z.int(), currency: z.string() }).nullable(),
+    shipment: z.object({ shipmentId: z.string(), trackingNumber: z.string(), carrier: z.string() }).nullable(),
+    cancellation: z.object({ reason: z.string(), requestedBy: z.string(), at: instant }).nullable(),
+    parked: z
+      .object({ reason: z.string(), from: orderStatusSchema, at: instant, pendingCompensations: z.array(orderStepSchema) })
+      .nullable()
+      .meta({ description: 'Set while the order waits in NEEDS_ATTENTION for an operator.' }),
+  })
+  .meta({ description: "The order workflow's state, as its query answers it." });
+
+// Compile-time guard: the published schema describes the workflow's OrderState exactly.
+export const asOrderState = (state: z.output<typeof orderStateSchema>): OrderState => state;
+
+export const orderAcceptedSchema = z
+  .object({
+    orderId: orderIdSchema,
+    status: orderStatusSchema,
+    location: z.string().meta({ description: 'Where to read the order, also sent as the Location header.' }),
+    requestId: z.string().meta({ description: 'Request id of the request that created the order.' }),
+  })
+  ;
+
+export const steeringAcceptedSchema = z
+  .object({
+    orderId: orderIdSchema,
+    accepted: z.literal(true),
+    location: z.string(),
+    detail: z.string(),
+  })
+  .meta({ description: 'The order accepted the change but had not settled within the wait; read it again.' });
+
+export const orderSummarySchema = z
+  .object({
+    orderId: orderIdSchema,
+    status: orderStatusSchema.nullable(),
+    customerId: customerIdSchema.nullable(),
+    total: z.int().nullable(),
+    currency: z.string().nullable(),
+    workflowStatus: z.string().meta({ description: 'Temporal execution status, e.g. RUNNING or COMPLETED.' }),
+    startedAt: z.string(),
+    closedAt: z.string().nullable(),
+  })
+  ;
+
+export const orderPageSchema = z
+  .object({
+    orders: z.array(orderSummarySchema),
+    nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
+  })
+  ;
+
+export const problemSchema = z
+  .object({
+    type: z.string().meta({ description: `A stable URI under ${PROBLEM_TYPE_BASE}.` }),
+    title: z.string(),
+    status: z.int(),
+    detail: z.string(),
+    instance: z.string(),
+    requestId: z.string().optional(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .meta({ description: 'RFC 9457 problem details.' });
+
+export const healthSchema = z.object({ status: z.string() });
+export const readinessSchema = z.object({ status: z.literal('ready'), namespace: z.string() });

@@ -1,0 +1,97 @@
+/**
+ * Runtime fault injection, so demos and tests can make a downstream slow, flaky, rate
+ * limited, hung or down without restarting it. Off by default; set over HTTP:
+ *   GET /_faults · PUT /_faults {…} (replaces the settings; omitted fields = off) · DELETE /_faults
+ * Applies to business endpoints only: /healthz, /_faults and the audit listings are never faulted.
+ * Rates are probabilities per request (Math.random); 0 and 1 are deterministic.
+ */
+import { Router, type RequestHandler } from 'express';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { rejection } from './http/outcome';
+import { parseInput } from './http/validation';
+
+const rate = z.number().min(0, 'expected a probability between 0 and 1').max(1, 'expected a probability between 0 and 1');
+
+export const faultSettingsSchema = z.strictObject({
+  /** Added before every business response. */
+  latencyMs: z.int().min(0).max(120_000).default(0),
+  /** Share of requests answered with `errorStatus` (and no effect). */
+  errorRate: rate.default(0),
+  errorStatus: z.union([z.literal(500), z.literal(502), z.literal(503), z.literal(504)]).default(500),
+  /** Share of requests answered 429 with `Retry-After: retryAfterSeconds`. */
+  rateLimitRate: rate.default(0),
+  retryAfterSeconds: z.int().min(0).max(3600).default(1),
+  /** Share of requests never answered: the connection stays open until the client gives up. */
+  hangRate: rate.default(0),
+  /** `unavailable`: every business request gets 503; `reset`: the connection is dropped without an answer. */
+  outage: z.enum(['none', 'unavailable', 'reset']).default('none'),
+});
+export type FaultSettings = z.output<typeof faultSettingsSchema>;
+
+export const NO_FAULTS: FaultSettings = faultSettingsSchema.parse({});
+
+export class FaultController {
+  private current: FaultSettings = NO_FAULTS;
+
+  constructor(private readonly random: () => number = Math.random) {}
+
+  get settings(): FaultSettings {
+    return this.current;
+  }
+
+  set(settings: FaultSettings): void {
+    this.current = settings;
+  }
+
+  reset(): void {
+    this.current = NO_FAULTS;
+  }
+
+  private roll(probability: number): boolean {
+    return probability > 0 && this.random() < probability;
+  }
+
+  /** Middleware placed in front of the business routes. */
+  middleware(): RequestHandler {
+    return async (_req, res, next) => {
+      const faults = this.current;
+      if (faults.outage === 'reset') {
+        res.socket?.destroy();
+        return;
+      }
+      if (faults.outage === 'unavailable') {
+        const { status, body } = rejection(503, 'outage', 'service unavailable (injected outage)');
+        res.status(status).json(body);
+        return;
+      }
+      if (faults.latencyMs > 0) await sleep(faults.latencyMs);
+      if (this.roll(faults.rateLimitRate)) {
+        const { status, body } = rejection(429, 'rate_limited', 'too many requests (injected)');
+        res.status(status).set('Retry-After', String(faults.retryAfterSeconds)).json(body);
+        return;
+      }
+      if (this.roll(faults.errorRate)) {
+        const { status, body } = rejection(faults.errorStatus, 'injected_error', `injected ${faults.errorStatus}`);
+        res.status(status).json(body);
+        return;
+      }
+      if (this.roll(faults.hangRate)) return; // never answered: closed by the client or at shutdown
+      next();
+    };
+  }
+
+  router(): Router {
+    const router = Router();
+    router.get('/_faults', (_req, res) => void res.json(this.current));
+    router.put('/_faults', (req, res) => {
+      this.set(parseInput(faultSettingsSchema, req.body ?? {}, 'fault settings'));
+      res.json(this.current);
+    });
+    router.delete('/_faults', (_req, res) => {
+      this.reset();
+      res.json(this.current);
+    });
+    return router;
+  }
+}
