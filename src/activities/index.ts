@@ -1,3 +1,2 @@
-export function createActivities(): Record<string, (...args: never[]) => Promise<unknown>> {
-  return {};
-}
+export { createActivities, stepKey, type ActivityDeps, type ActivityLogger, type Attempted, type OrderActivities } from './order-activities';
+export { DEFAULT_BACKOFF, type BackoffSettings } from './backoff';

@@ -2,12 +2,28 @@
  * The order workflow's public surface: its name, query and updates, defined once and
  * imported by the workflow, the API and scripts alike.
  */
+import type { SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type { FraudAssessment } from '../activities/ports';
 import type { OrderInput } from './order-types';
-import type { OrderStatus } from './order-status';
+import { OrderStatus } from './order-status';
+import { CustomerIdKey, OrderCurrencyKey, OrderStatusKey, OrderTotalKey } from './search-attributes';
 
 export const ORDER_WORKFLOW_TYPE = 'orderFulfillment';
+
+/**
+ * The search attributes a starter must pass as `typedSearchAttributes` when it starts an order,
+ * so the order is listable from its first moment; the workflow upserts `OrderStatus` on every
+ * transition afterwards.
+ */
+export function orderSearchAttributes(input: OrderInput): SearchAttributePair[] {
+  return [
+    { key: OrderStatusKey, value: OrderStatus.RECEIVED },
+    { key: CustomerIdKey, value: input.customer.id },
+    { key: OrderTotalKey, value: input.total },
+    { key: OrderCurrencyKey, value: input.currency },
+  ];
+}
 
 /** Saga steps, as they appear in attempts, errors and idempotency keys (`${workflowId}:${step}`; the workflow id is the order id). */
 export type OrderStep =

@@ -17,6 +17,9 @@ export const FailureType = {
   RateLimited: 'RateLimited',
   /** A circuit breaker is open: fail fast so the workflow can take its fallback. */
   CircuitOpen: 'CircuitOpen',
+  // Raised by the workflow itself.
+  /** An approver rejected the order, or nobody decided within the auto-reject window. */
+  ApprovalRejected: 'ApprovalRejected',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

@@ -1,1 +1,1 @@
-export {};
+export { orderFulfillment } from './order-fulfillment';

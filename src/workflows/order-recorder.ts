@@ -1,0 +1,137 @@
+/**
+ * Keeps the order's state (what the one query answers) and makes every status change go
+ * through the state machine, the search attributes and exactly one log line. Workflow code.
+ */
+import { ActivityFailure, ApplicationFailure, TemporalFailure, TimeoutFailure, isCancellation, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { OrderState, OrderStep, StepError } from './definitions';
+import { assertTransition } from './order-state-machine';
+import { OrderStatus } from './order-status';
+import type { OrderInput } from './order-types';
+import { CustomerIdKey, OrderCurrencyKey, OrderStatusKey, OrderTotalKey } from './search-attributes';
+
+/** Workflow time (deterministic: the SDK replaces Date in workflow code). */
+export const now = (): string => new Date().toISOString();
+
+/**
+ * Errors that are not Temporal failures (an IllegalTransitionError, a TypeError) are bugs in the
+ * workflow: they must fail the workflow task, never be routed like a business outcome.
+ */
+export function rethrowIfBug(err: unknown, ...expected: (abstract new (...args: never[]) => Error)[]): void {
+  if (err instanceof TemporalFailure || expected.some((type) => err instanceof type)) return;
+  throw err;
+}
+
+/** What a failure says about itself, whatever wrapper it arrived in. */
+export function describeFailure(err: unknown): { type: string; message: string; attempt?: number } {
+  if (err instanceof ActivityFailure && err.cause) return describeFailure(err.cause);
+  if (err instanceof ApplicationFailure) {
+    const details = err.details?.[0] as { attempt?: unknown } | undefined;
+    const attempt = typeof details?.attempt === 'number' ? details.attempt : undefined;
+    return { type: err.type ?? 'Error', message: err.message, ...(attempt ? { attempt } : {}) };
+  }
+  if (err instanceof TimeoutFailure) return { type: `Timeout.${err.timeoutType}`, message: err.message };
+  if (isCancellation(err)) return { type: 'Cancelled', message: err instanceof Error ? err.message : 'cancelled' };
+  if (err instanceof Error) return { type: err.name, message: err.message };
+  return { type: 'Error', message: String(err) };
+}
+
+export class OrderRecorder {
+  readonly state: OrderState;
+  private started = false;
+
+  constructor(input: OrderInput) {
+    this.state = {
+      orderId: input.orderId,
+      status: OrderStatus.RECEIVED,
+      currentStep: null,
+      order: input,
+      transitions: [],
+      attempts: {},
+      lastError: null,
+      compensations: [],
+      fraud: null,
+      approval: null,
+      reservationId: null,
+      charge: null,
+      shipment: null,
+      cancellation: null,
+      parked: null,
+    };
+  }
+
+  get status(): OrderStatus {
+    return this.state.status;
+  }
+
+  /** The first transition (start → RECEIVED); also tags the order for visibility queries. */
+  begin(reason: string): void {
+    const { order } = this.state;
+    // The starter sets these at start too (see `orderSearchAttributes`); upserting them here
+    // keeps orders started by any client listable.
+    upsertSearchAttributes([
+      { key: CustomerIdKey, value: order.customer.id },
+      { key: OrderTotalKey, value: order.total },
+      { key: OrderCurrencyKey, value: order.currency },
+    ]);
+    this.move(null, OrderStatus.RECEIVED, reason);
+    this.started = true;
+  }
+
+  /** Throws IllegalTransitionError (failing the workflow task) on a move the table forbids. */
+  transition(to: OrderStatus, reason: string, attempt?: number): void {
+    if (!this.started) throw new Error('OrderRecorder.begin() must run before any transition');
+    this.move(this.state.status, to, reason, attempt);
+  }
+
+  private move(from: OrderStatus | null, to: OrderStatus, reason: string, attempt?: number): void {
+    assertTransition(from, to);
+    this.state.status = to;
+    this.state.transitions.push({ from, to, at: now(), reason, ...(attempt !== undefined ? { attempt } : {}) });
+    upsertSearchAttributes([{ key: OrderStatusKey, value: to }]);
+    // The workflow logger is replay-safe: this line is not written again when history is replayed.
+    log.info('order status transition', { workflowId: workflowInfo().workflowId, orderId: this.state.orderId, from, to, reason, attempt: attempt ?? null });
+  }
+
+  /** Runs one activity for `step`, recording attempts and the last error. */
+  async step<T extends { attempt: number }>(step: OrderStep, run: () => Promise<T>): Promise<T> {
+    this.state.currentStep = step;
+    try {
+      const result = await run();
+      this.addAttempts(step, result.attempt);
+      return result;
+    } catch (err) {
+      this.recordError(step, err);
+      throw err;
+    } finally {
+      if (this.state.currentStep === step) this.state.currentStep = null;
+    }
+  }
+
+  recordError(step: OrderStep, err: unknown): StepError {
+    const { type, message, attempt } = describeFailure(err);
+    this.addAttempts(step, attempt ?? 1);
+    this.state.lastError = { step, type, message, at: now() };
+    return this.state.lastError;
+  }
+
+  /** A failure the workflow itself decided on (no activity attempt): recorded, then returned to throw. */
+  fail<E extends Error>(step: OrderStep, failure: E): E {
+    const { type, message } = describeFailure(failure);
+    this.state.lastError = { step, type, message, at: now() };
+    return failure;
+  }
+
+  recordCompensation(step: OrderStep, err?: unknown): void {
+    const error = err === undefined ? undefined : describeFailure(err);
+    this.state.compensations.push({
+      step,
+      status: error ? 'failed' : 'completed',
+      at: now(),
+      ...(error ? { error: { type: error.type, message: error.message } } : {}),
+    });
+  }
+
+  private addAttempts(step: OrderStep, attempts: number): void {
+    this.state.attempts[step] = (this.state.attempts[step] ?? 0) + attempts;
+  }
+}

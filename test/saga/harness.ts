@@ -1,0 +1,113 @@
+/**
+ * Shared set-up of the saga tests: one time-skipping server and one workflow bundle per test
+ * file, a fresh Worker (on its own task queue) with fresh fake downstreams per test, and a
+ * capture of the workflow logger's lines.
+ */
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker, type InjectedSinks, type LoggerSinks, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities, type BackoffSettings } from '../../src/activities';
+import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { getOrderStateQuery, ORDER_WORKFLOW_TYPE, orderSearchAttributes, type OrderState } from '../../src/workflows/definitions';
+import { DEFAULT_ORDER_POLICY, orderTotal, type OrderInput, type OrderPolicy } from '../../src/workflows/order-types';
+import { FakePorts, type FakePortsOptions } from '../helpers/fake-ports';
+import { createTimeSkippingEnv } from '../helpers/temporal';
+
+export interface LogLine {
+  level: string;
+  message: string;
+  attrs: Record<string, unknown>;
+}
+
+/** Backoff used by the tests: the defaults, without randomness. */
+export const TEST_BACKOFF: BackoffSettings = { baseMs: 1_000, maxMs: 30_000, jitterRatio: 0.25, retryAfterCapMs: 60_000 };
+
+export interface Saga {
+  env: TestWorkflowEnvironment;
+  bundle: WorkflowBundleWithSourceMap;
+}
+
+export async function setUpSaga(): Promise<Saga> {
+  const env = await createTimeSkippingEnv();
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  return { env, bundle };
+}
+
+let queueSeq = 0;
+
+type OrderWorkflow = (input: OrderInput) => Promise<OrderState>;
+export type OrderHandle = WorkflowHandleWithFirstExecutionRunId<OrderWorkflow>;
+
+export interface RunContext {
+  taskQueue: string;
+  fakes: FakePorts;
+  logs: LogLine[];
+  /** Starts an order on this test's queue; its id is the workflow id. */
+  start: (input: OrderInput) => Promise<OrderHandle>;
+}
+
+/** Runs `fn` with a worker serving fresh fakes; the worker stops when `fn` settles. */
+export async function withSagaWorker<T>(
+  saga: Saga,
+  fn: (ctx: RunContext) => Promise<T>,
+  opts: { fakes?: FakePortsOptions; worker?: Partial<WorkerOptions> } = {},
+): Promise<T> {
+  const taskQueue = `saga-${process.pid}-${++queueSeq}`;
+  const fakes = new FakePorts(opts.fakes);
+  const logs: LogLine[] = [];
+  const capture = (level: string) => ({ fn: (_info: unknown, message: string, attrs?: Record<string, unknown>) => void logs.push({ level, message, attrs: attrs ?? {} }) });
+  const sinks: InjectedSinks<LoggerSinks> = {
+    defaultWorkerLogger: { trace: capture('trace'), debug: capture('debug'), info: capture('info'), warn: capture('warn'), error: capture('error') },
+  };
+  const worker = await Worker.create({
+    connection: saga.env.nativeConnection,
+    taskQueue,
+    workflowBundle: saga.bundle,
+    activities: createActivities({ ports: fakes.ports, backoff: TEST_BACKOFF, random: () => 0 }),
+    sinks,
+    // Cancellation reaches an activity on its next heartbeat: keep that quick in tests.
+    maxHeartbeatThrottleInterval: '100 ms',
+    ...opts.worker,
+  });
+  const start: RunContext['start'] = (input) => saga.env.client.workflow.start<OrderWorkflow>(ORDER_WORKFLOW_TYPE, {
+      args: [input],
+      taskQueue,
+      workflowId: input.orderId,
+      typedSearchAttributes: orderSearchAttributes(input),
+    });
+  return worker.runUntil(fn({ taskQueue, fakes, logs, start }));
+}
+
+let orderSeq = 0;
+
+export function orderInput(overrides: { policy?: Partial<OrderPolicy>; items?: OrderInput['items'] } = {}): OrderInput {
+  const items = overrides.items ?? [
+    { sku: 'SKU-1', quantity: 2, unitPrice: 1_500 },
+    { sku: 'SKU-2', quantity: 1, unitPrice: 2_000 },
+  ];
+  const orderId = `order-${process.pid}-${++orderSeq}`;
+  return {
+    orderId,
+    customer: { id: `cust-${orderSeq}`, email: 'ada@example.com', name: 'Ada' },
+    items,
+    currency: 'EUR',
+    shippingAddress: { name: 'Ada', line1: '1 Main St', city: 'Paris', postalCode: '75001', country: 'FR' },
+    total: orderTotal(items),
+    policy: { ...DEFAULT_ORDER_POLICY, approvers: ['alice', 'bob'], ...overrides.policy },
+  };
+}
+
+/** Transition lines written through the workflow logger. */
+export function transitionLogs(logs: LogLine[]): LogLine[] {
+  return logs.filter((l) => l.message === 'order status transition');
+}
+
+/** Polls the query until `predicate` holds (workflow time does not move while polling). */
+export async function waitForState(handle: WorkflowHandle, predicate: (s: OrderState) => boolean, timeoutMs = 20_000): Promise<OrderState> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const state = await handle.query(getOrderStateQuery);
+    if (predicate(state)) return state;
+    if (Date.now() > deadline) throw new Error(`state never matched; last status ${state.status}, step ${state.currentStep}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
