@@ -30,11 +30,11 @@ export const SCENARIO_TRIGGERS = {
   declinedCustomerId: 'cust-declined-1001',
   insufficientFundsCustomerId: 'cust-nofunds',
   reviewEmailDomain: 'review.test',
-  outOfStockSku: 'SKU-OUT-OF-STOCK',
+  outOfStockSku: 'SKU-RARE-000',
   happyCustomerId: 'cust-1001',
   catalog: [
-    { sku: 'SKU-BOOK', unitPrice: 1_250 },
-    { sku: 'SKU-LAMP', unitPrice: 4_900 },
+    { sku: 'SKU-BOOK-003', unitPrice: 1_250 },
+    { sku: 'SKU-LAMP-004', unitPrice: 4_900 },
   ],
 } as const;
 
@@ -105,7 +105,7 @@ function hints(orderId: string, scenario?: Scenario): void {
   const lines = [
     '',
     `Web UI:        ${ui}/namespaces/${encodeURIComponent(temporal.TEMPORAL_NAMESPACE)}/workflows/${orderId}`,
-    `Temporal CLI:  temporal workflow describe --workflow-id ${orderId}`,
+    `Temporal CLI:  npm run temporal:cli -- workflow describe --workflow-id ${orderId}`,
     `Order state:   npm run order -- --show ${orderId}`,
   ];
   if (scenario === 'approval' || scenario === 'review') {
