@@ -1,0 +1,140 @@
+/**
+ * No Docker engine runs where the tests run, so the compose file is checked statically:
+ * every service reference, command, port and environment variable must match the app.
+ */
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { parse } from 'yaml';
+import { downstreamSchema } from '../../src/activities/clients/config';
+import { apiSchema } from '../../src/api/config';
+import { COMMANDS } from '../../src/commands';
+import { loadConfig } from '../../src/config';
+import { variablesReadBy, type Role } from '../../src/config-catalog';
+import { PROJECT_ROOT } from '../../src/paths';
+import { servicesSchema } from '../../src/services/config';
+
+interface ComposeService {
+  image?: string;
+  build?: string | { context: string };
+  command?: string[];
+  environment?: Record<string, string | number>;
+  ports?: string[];
+  depends_on?: string[] | Record<string, { condition: string }>;
+}
+
+const compose = parse(fs.readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
+const services = compose.services;
+const appServices = Object.entries(services).filter(([, s]) => s.build !== undefined);
+
+/** Resolves `${VAR:-default}` the way compose does when VAR is unset. */
+function interpolate(value: string | number): string {
+  return String(value).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
+}
+
+function envOf(service: ComposeService): Record<string, string> {
+  return Object.fromEntries(Object.entries(service.environment ?? {}).map(([k, v]) => [k, interpolate(v)]));
+}
+
+function hostPort(address: string): { host: string; port: number } {
+  const url = new URL(address.includes('://') ? address : `tcp://${address}`);
+  return { host: url.hostname, port: Number(url.port) };
+}
+
+/** Container ports a service publishes, from "127.0.0.1:HOST:CONTAINER" or ranges "a-b:a-b". */
+function publishedContainerPorts(service: ComposeService): number[] {
+  return (service.ports ?? []).flatMap((spec) => {
+    const container = spec.split(':').at(-1)!;
+    const [from, to = from] = container.split('-').map(Number) as [number, number?];
+    return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+  });
+}
+
+test('the app image is built from the Dockerfile in the repository', () => {
+  assert.ok(appServices.length >= 4, 'expected setup, services, worker and api to be built from the repo');
+  for (const [, service] of appServices) {
+    const context = typeof service.build === 'string' ? service.build : service.build!.context;
+    assert.ok(fs.existsSync(path.join(PROJECT_ROOT, context, 'Dockerfile')));
+  }
+});
+
+test('every app service runs a command the program has', () => {
+  for (const [name, service] of appServices) {
+    assert.ok(service.command?.[0] && service.command[0] in COMMANDS, `${name}: unknown command ${JSON.stringify(service.command)}`);
+  }
+});
+
+test('every depends_on names a service of the file', () => {
+  for (const [name, service] of Object.entries(services)) {
+    const deps = Array.isArray(service.depends_on) ? service.depends_on : Object.keys(service.depends_on ?? {});
+    for (const dep of deps) assert.ok(dep in services, `${name} depends on unknown service ${dep}`);
+  }
+});
+
+test('every variable set on an app service is one its role reads, and parses', () => {
+  for (const [name, service] of appServices) {
+    const role = service.command![0] as Role;
+    const known = variablesReadBy(role);
+    for (const variable of Object.keys(envOf(service))) {
+      assert.ok(known.has(variable), `${name} (${role}) sets ${variable}, which the ${role} never reads`);
+    }
+  }
+  // The values themselves pass the app's own validation.
+  loadConfig(apiSchema, envOf(services.api!));
+  loadConfig(servicesSchema, envOf(services.services!));
+  loadConfig(downstreamSchema, envOf(services.worker!));
+});
+
+test('the Temporal address of the app and the UI is the temporal service frontend', () => {
+  assert.ok(publishedContainerPorts(services.temporal!).includes(7233));
+  const temporalClients = appServices.filter(([, s]) => variablesReadBy(s.command![0] as Role).has('TEMPORAL_ADDRESS'));
+  assert.deepEqual(temporalClients.map(([name]) => name).sort(), ['api', 'setup', 'worker']);
+  for (const [name, service] of [...temporalClients, ['temporal-ui', services['temporal-ui']!] as const]) {
+    const address = envOf(service).TEMPORAL_ADDRESS;
+    assert.ok(address, `${name} has no TEMPORAL_ADDRESS`);
+    assert.deepEqual(hostPort(address), { host: 'temporal', port: 7233 }, name);
+  }
+});
+
+test("the worker's downstream URLs reach the services container on the ports it listens on", () => {
+  const listening = loadConfig(servicesSchema, envOf(services.services!));
+  const urls = loadConfig(downstreamSchema, envOf(services.worker!));
+  const expected: [string, number][] = [
+    [urls.INVENTORY_URL, listening.INVENTORY_PORT],
+    [urls.PAYMENTS_URL, listening.PAYMENTS_PORT],
+    [urls.CARRIER_PRIMARY_URL, listening.CARRIER_PRIMARY_PORT],
+    [urls.CARRIER_BACKUP_URL, listening.CARRIER_BACKUP_PORT],
+    [urls.FRAUD_URL, listening.FRAUD_PORT],
+    [urls.NOTIFICATIONS_URL, listening.NOTIFICATIONS_PORT],
+  ];
+  for (const [url, port] of expected) assert.deepEqual(hostPort(url), { host: 'services', port });
+  assert.equal(listening.SERVICES_HOST, '0.0.0.0', 'inside a container the services must listen beyond loopback');
+  const published = publishedContainerPorts(services.services!);
+  for (const [, port] of expected) assert.ok(published.includes(port), `port ${port} is not published`);
+});
+
+test('the API listens where it is published, beyond loopback inside its container', () => {
+  const api = loadConfig(apiSchema, envOf(services.api!));
+  assert.equal(api.API_HOST, '0.0.0.0');
+  assert.ok(publishedContainerPorts(services.api!).includes(api.API_PORT));
+});
+
+test('published ports bind to loopback on the host', () => {
+  for (const [name, service] of Object.entries(services)) {
+    for (const spec of service.ports ?? []) assert.match(spec, /^127\.0\.0\.1:/, `${name} publishes ${spec} on every interface`);
+  }
+});
+
+test("the services' database is the compose PostgreSQL database", () => {
+  const db = new URL(envOf(services.services!).DATABASE_URL!);
+  const pg = envOf(services.postgresql!);
+  assert.equal(db.hostname, 'postgresql');
+  assert.equal(db.pathname, `/${pg.POSTGRES_DB}`);
+  assert.equal(decodeURIComponent(db.username), pg.POSTGRES_USER);
+  assert.equal(decodeURIComponent(db.password), pg.POSTGRES_PASSWORD);
+  const temporal = envOf(services.temporal!);
+  assert.equal(temporal.POSTGRES_SEEDS, 'postgresql');
+  assert.equal(temporal.POSTGRES_USER, pg.POSTGRES_USER);
+  assert.equal(temporal.POSTGRES_PWD, pg.POSTGRES_PASSWORD);
+});
