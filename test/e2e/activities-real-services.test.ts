@@ -15,6 +15,12 @@ import { availableStock, http, setFaults, setStock, startTestServices, type Test
 
 let services: TestServices;
 let activities: OrderActivities;
+
+/** Runs one activity by name, as the worker would (activities are plain functions of the factory). */
+function run<K extends keyof OrderActivities>(env: MockActivityEnvironment, name: K, ...args: Parameters<OrderActivities[K]>): ReturnType<OrderActivities[K]> {
+  const fn = activities[name] as (...a: Parameters<OrderActivities[K]>) => ReturnType<OrderActivities[K]>;
+  return env.run(fn, ...args) as ReturnType<OrderActivities[K]>;
+}
 const BACKOFF = { baseMs: 1_000, maxMs: 30_000, jitterRatio: 0.25, retryAfterCapMs: 60_000 };
 
 before(async () => {
@@ -57,19 +63,19 @@ test('reserve and release, each run ten times, act once on the stock ledger', as
   await setStock(services.urls.inventory, sku, 20);
   const orderId = `order-${randomUUID()}`;
   const reservations = [];
-  for (let i = 0; i < 10; i++) reservations.push(await inOrder(orderId, i + 1).run(activities.reserveInventory, { orderId, items: [{ sku, quantity: 5 }] }));
+  for (let i = 0; i < 10; i++) reservations.push(await run(inOrder(orderId, i + 1), 'reserveInventory', { orderId, items: [{ sku, quantity: 5 }] }));
   assert.equal(new Set(reservations.map((r) => r.reservationId)).size, 1);
   assert.equal(await availableStock(services.urls.inventory, sku), 15);
-  for (let i = 0; i < 10; i++) await inOrder(orderId, i + 1).run(activities.releaseInventory, { orderId });
+  for (let i = 0; i < 10; i++) await run(inOrder(orderId, i + 1), 'releaseInventory', { orderId });
   assert.equal(await availableStock(services.urls.inventory, sku), 20);
 });
 
 test('capture and refund, each run ten times, charge and refund once', async () => {
   const orderId = `order-${randomUUID()}`;
   const charges = [];
-  for (let i = 0; i < 10; i++) charges.push(await inOrder(orderId).run(activities.capturePayment, payment(orderId)));
+  for (let i = 0; i < 10; i++) charges.push(await run(inOrder(orderId), 'capturePayment', payment(orderId)));
   assert.equal(new Set(charges.map((c) => c.chargeId)).size, 1);
-  for (let i = 0; i < 10; i++) await inOrder(orderId).run(activities.refundPayment, { orderId });
+  for (let i = 0; i < 10; i++) await run(inOrder(orderId), 'refundPayment', { orderId });
   const listed = await http(services.urls.payments, 'GET', `/refunds?orderId=${orderId}`);
   assert.equal((listed.body.refunds as unknown[]).length, 1);
   const chargesListed = await http(services.urls.payments, 'GET', `/charges?orderId=${orderId}`);
@@ -78,7 +84,7 @@ test('capture and refund, each run ten times, charge and refund once', async () 
 
 test('a decline is a non-retryable PaymentDeclined', async () => {
   const orderId = `order-${randomUUID()}`;
-  const failure = await failureOf(inOrder(orderId).run(activities.capturePayment, payment(orderId, 'cust-declined-7')));
+  const failure = await failureOf(run(inOrder(orderId), 'capturePayment', payment(orderId, 'cust-declined-7')));
   assert.equal(failure.type, 'PaymentDeclined');
   assert.equal(failure.nonRetryable, true);
 });
@@ -87,7 +93,7 @@ test("a 429 is retried after the service's Retry-After", async () => {
   await setFaults(services.urls.payments, { rateLimitRate: 1, retryAfterSeconds: 7 });
   try {
     const orderId = `order-${randomUUID()}`;
-    const failure = await failureOf(inOrder(orderId).run(activities.capturePayment, payment(orderId)));
+    const failure = await failureOf(run(inOrder(orderId), 'capturePayment', payment(orderId)));
     assert.equal(failure.type, 'RateLimited');
     assert.equal(failure.nonRetryable, false);
     assert.equal(failure.nextRetryDelay, 7_000);
@@ -100,7 +106,7 @@ test('a 5xx is retried after base × 2^attempt + jitter', async () => {
   await setFaults(services.urls.payments, { errorRate: 1, errorStatus: 503 });
   try {
     const orderId = `order-${randomUUID()}`;
-    const third = await failureOf(inOrder(orderId, 3).run(activities.capturePayment, payment(orderId)));
+    const third = await failureOf(run(inOrder(orderId, 3), 'capturePayment', payment(orderId)));
     assert.equal(third.type, 'DownstreamUnavailable');
     assert.equal(third.nonRetryable, false);
     // attempt 3 → base × 2² = 4 s, plus jitter of 0.5 × 25 % of it.
@@ -114,7 +120,7 @@ test('a hanging service ends in a DownstreamTimeout, not a stuck activity', asyn
   await setFaults(services.urls.payments, { hangRate: 1 });
   try {
     const orderId = `order-${randomUUID()}`;
-    const failure = await failureOf(inOrder(orderId).run(activities.capturePayment, payment(orderId)));
+    const failure = await failureOf(run(inOrder(orderId), 'capturePayment', payment(orderId)));
     assert.equal(failure.type, 'DownstreamTimeout');
   } finally {
     await setFaults(services.urls.payments, {});
@@ -126,8 +132,8 @@ test('cancelling the activity aborts its call to a hanging service', async () =>
   try {
     const orderId = `order-${randomUUID()}`;
     const env = inOrder(orderId);
-    const running = env.run(activities.capturePayment, payment(orderId));
-    setTimeout(() => env.cancel('test cancels'), 100);
+    const running = run(env, 'capturePayment', payment(orderId));
+    setTimeout(() => env.cancel(), 100);
     await assert.rejects(running, (err: unknown) => err instanceof CancelledFailure);
   } finally {
     await setFaults(services.urls.payments, {});
@@ -137,7 +143,7 @@ test('cancelling the activity aborts its call to a hanging service', async () =>
 test('an undeliverable address is a non-retryable AddressRejected', async () => {
   const orderId = `order-${randomUUID()}`;
   const failure = await failureOf(
-    inOrder(orderId).run(activities.dispatchShipment, {
+    run(inOrder(orderId), 'dispatchShipment', {
       orderId,
       address: { name: 'Nobody', line1: 'Nowhere 1', city: 'Void', postalCode: '00000', country: 'GB' },
       items: [{ sku: 'SKU-MUG-001', quantity: 1 }],
