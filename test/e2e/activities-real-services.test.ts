@@ -9,9 +9,8 @@ import { after, before, test } from 'node:test';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type OrderActivities } from '../../src/activities';
-import { createHttpPorts, downstreamSchema } from '../../src/activities/clients';
-import { loadConfig } from '../../src/config';
-import { availableStock, http, setFaults, setStock, startTestServices, type TestServices } from '../services/support';
+import { createHttpPorts } from '../../src/activities/clients';
+import { availableStock, downstreamConfigFor, http, setFaults, setStock, startTestServices, type TestServices } from '../services/support';
 
 let services: TestServices;
 let activities: OrderActivities;
@@ -25,15 +24,7 @@ const BACKOFF = { baseMs: 1_000, maxMs: 30_000, jitterRatio: 0.25, retryAfterCap
 
 before(async () => {
   services = await startTestServices();
-  const config = loadConfig(downstreamSchema, {
-    INVENTORY_URL: services.urls.inventory,
-    PAYMENTS_URL: services.urls.payments,
-    CARRIER_PRIMARY_URL: services.urls.carrierPrimary,
-    CARRIER_BACKUP_URL: services.urls.carrierBackup,
-    FRAUD_URL: services.urls.fraud,
-    NOTIFICATIONS_URL: services.urls.notifications,
-    PAYMENTS_TIMEOUT_MS: '500',
-  });
+  const config = downstreamConfigFor(services, { PAYMENTS_TIMEOUT_MS: '500' });
   activities = createActivities({ ports: createHttpPorts(config), backoff: BACKOFF, random: () => 0.5 });
 });
 after(async () => {

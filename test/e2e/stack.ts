@@ -8,12 +8,11 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import { createActivities } from '../../src/activities';
-import { createHttpPorts, downstreamSchema } from '../../src/activities/clients';
+import { createHttpPorts } from '../../src/activities/clients';
 import { createApp } from '../../src/api/app';
-import { loadConfig } from '../../src/config';
 import { testConfig } from '../api/harness';
 import { createTimeSkippingEnv } from '../helpers/temporal';
-import { startTestServices, type TestServices } from '../services/support';
+import { downstreamConfigFor, startTestServices, type TestServices } from '../services/support';
 
 export interface Stack {
   env: TestWorkflowEnvironment;
@@ -25,14 +24,7 @@ export interface Stack {
 export async function startStack(): Promise<Stack> {
   const [env, services] = await Promise.all([createTimeSkippingEnv(), startTestServices()]);
   const taskQueue = `e2e-${randomUUID()}`;
-  const downstream = loadConfig(downstreamSchema, {
-    INVENTORY_URL: services.urls.inventory,
-    PAYMENTS_URL: services.urls.payments,
-    CARRIER_PRIMARY_URL: services.urls.carrierPrimary,
-    CARRIER_BACKUP_URL: services.urls.carrierBackup,
-    FRAUD_URL: services.urls.fraud,
-    NOTIFICATIONS_URL: services.urls.notifications,
-  });
+  const downstream = downstreamConfigFor(services);
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,

@@ -4,6 +4,8 @@
  * Tests isolate themselves with unique order ids, keys and SKUs instead of truncating.
  */
 import { randomUUID } from 'node:crypto';
+import { downstreamSchema, type DownstreamConfig } from '../../src/activities/clients';
+import { loadConfig } from '../../src/config';
 import { openDatabase, type Database } from '../../src/services/db/database';
 import type { FaultSettings } from '../../src/services/faults';
 import { startReferenceServices, type ReferenceServices } from '../../src/services/server';
@@ -26,6 +28,19 @@ export async function startTestServices(options: { fraudModelSlowMs?: number } =
       await db.close();
     },
   };
+}
+
+/** The worker's downstream configuration, pointed at these services. */
+export function downstreamConfigFor(services: ReferenceServices, overrides: Record<string, string> = {}): DownstreamConfig {
+  return loadConfig(downstreamSchema, {
+    INVENTORY_URL: services.urls.inventory,
+    PAYMENTS_URL: services.urls.payments,
+    CARRIER_PRIMARY_URL: services.urls.carrierPrimary,
+    CARRIER_BACKUP_URL: services.urls.carrierBackup,
+    FRAUD_URL: services.urls.fraud,
+    NOTIFICATIONS_URL: services.urls.notifications,
+    ...overrides,
+  });
 }
 
 export function unique(prefix: string): string {
