@@ -3,6 +3,7 @@
  * configuration table and docker-compose.yml are checked against this list by tests.
  */
 import { downstreamSchema } from './activities/clients/config';
+import { resilienceSchema } from './activities/resilience/config';
 import { apiSchema } from './api/config';
 import { logSchema, temporalSchema } from './config';
 import { servicesSchema } from './services/config';
@@ -21,6 +22,7 @@ export const CONFIG_SECTIONS: Section[] = [
   { title: 'Logging', schema: logSchema, readBy: ['worker', 'api', 'services', 'setup', 'stack'] },
   { title: 'Orders API', schema: apiSchema, readBy: ['api', 'stack'] },
   { title: 'Downstream systems (worker)', schema: downstreamSchema, readBy: ['worker'] },
+  { title: 'Resilience (worker)', schema: resilienceSchema, readBy: ['worker'] },
   { title: 'Reference services', schema: servicesSchema, readBy: ['services', 'stack'] },
 ];
 

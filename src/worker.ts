@@ -1,34 +1,83 @@
 /**
- * The worker: runs the order workflows and their activities on one task queue, with the
- * activities talking to the downstreams through the HTTP clients (`src/activities/clients`).
- * Shuts down gracefully on SIGINT/SIGTERM (the SDK's Runtime handles the signals),
- * letting in-flight activities finish within the grace period.
+ * The worker process: the order workflows on the order task queue, and every downstream's
+ * activities on its own queue with its own concurrency limit (the bulkheads), all sharing one
+ * set of circuit breakers in front of the HTTP clients (`src/activities/resilience`).
+ * Logs are JSON (pino), the SDK's and the native core's included; breaker metrics are served
+ * on 127.0.0.1:WORKER_METRICS_PORT when set. Shuts down gracefully on SIGINT/SIGTERM (the SDK's
+ * Runtime handles the signals), letting in-flight activities finish within the grace period.
  */
-import { Worker } from '@temporalio/worker';
+import type { Logger as SdkLogger, LogLevel, LogMetadata } from '@temporalio/common';
+import { Runtime } from '@temporalio/worker';
+import type { Logger } from 'pino';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig, temporalSchema } from './config';
 import { createLogger } from './logger';
 import { connectWorker } from './temporal/connection';
-import { createActivities } from './activities';
-import { createHttpPorts, downstreamSchema } from './activities/clients';
+import { createActivities, createWebhookAlerts } from './activities';
+import { createHttpPorts, downstreamSchema, type DownstreamConfig } from './activities/clients';
+import { DownstreamBreakers, withCircuitBreakers } from './activities/resilience/circuit-breakers';
+import { loadResilienceConfig, type ResilienceConfig } from './activities/resilience/config';
+import { createBreakerMetrics, serveMetrics } from './activities/resilience/metrics';
+import { createOrderWorkers, runWorkers } from './activities/resilience/workers';
+
+const PINO_LEVEL = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const satisfies Record<LogLevel, string>;
+
+/** The SDK's logger interface over pino: one JSON line per SDK message, its metadata as fields. */
+export function sdkLoggerFromPino(pino: Logger): SdkLogger {
+  const log = (level: LogLevel, message: string, meta?: LogMetadata) => pino[PINO_LEVEL[level]]({ ...meta }, message);
+  return {
+    log,
+    trace: (message, meta) => log('TRACE', message, meta),
+    debug: (message, meta) => log('DEBUG', message, meta),
+    info: (message, meta) => log('INFO', message, meta),
+    warn: (message, meta) => log('WARN', message, meta),
+    error: (message, meta) => log('ERROR', message, meta),
+  };
+}
+
+/**
+ * The activities as production runs them: HTTP clients behind one circuit breaker per
+ * downstream, SLA alerts to the webhook. Tests build the same thing against local services.
+ */
+export function createProductionActivities(config: { downstream: DownstreamConfig; resilience: ResilienceConfig; webUiUrl: string }, breakers: DownstreamBreakers) {
+  return createActivities({
+    ports: withCircuitBreakers(createHttpPorts(config.downstream), breakers),
+    logger: createLogger('activities'),
+    alerts: createWebhookAlerts({ url: config.resilience.slaAlertWebhookUrl, timeoutMs: config.resilience.slaAlertTimeoutMs }),
+    webUiUrl: config.webUiUrl,
+  });
+}
 
 export async function runWorker(): Promise<void> {
   const temporal = loadConfig(temporalSchema);
   const downstream = loadConfig(downstreamSchema);
+  const resilience = loadResilienceConfig();
   const log = createLogger('worker');
+  // Before anything touches the Runtime: the SDK (and, forwarded, the native core) log through pino.
+  Runtime.install({ logger: sdkLoggerFromPino(createLogger('temporal-sdk')), telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } } });
+
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const breakers = new DownstreamBreakers(resilience.breakers, { logger: createLogger('circuit-breakers'), metrics: createBreakerMetrics(registry) });
+  const metrics = resilience.metricsPort === undefined ? null : await serveMetrics(registry, resilience.metricsPort);
+  if (metrics) log.info({ url: `http://127.0.0.1:${metrics.port}/metrics` }, 'serving worker metrics');
+
   const connection = await connectWorker(temporal);
-  const worker = await Worker.create({
+  const workers = await createOrderWorkers({
     connection,
     namespace: temporal.TEMPORAL_NAMESPACE,
     taskQueue: temporal.TEMPORAL_TASK_QUEUE,
     workflowsPath: require.resolve('./workflows'),
-    activities: createActivities({ ports: createHttpPorts(downstream), logger: createLogger('activities') }),
-    shutdownGraceTime: '10s',
+    activities: createProductionActivities({ downstream, resilience, webUiUrl: temporal.TEMPORAL_UI_URL }, breakers),
+    concurrency: resilience.bulkheads,
+    common: { shutdownGraceTime: '10s' },
   });
-  log.info({ taskQueue: temporal.TEMPORAL_TASK_QUEUE, namespace: temporal.TEMPORAL_NAMESPACE }, 'worker started');
+  log.info({ taskQueue: temporal.TEMPORAL_TASK_QUEUE, namespace: temporal.TEMPORAL_NAMESPACE, bulkheads: resilience.bulkheads, breakers: resilience.breakers }, 'worker started');
   try {
-    await worker.run();
+    await runWorkers(workers);
   } finally {
     await connection.close();
+    await metrics?.close();
     log.info('worker stopped');
   }
 }

@@ -72,3 +72,12 @@ export class RateLimitedError extends DownstreamError {
     super(FailureType.RateLimited, message, downstream, { retryAfterMs });
   }
 }
+/**
+ * The downstream's circuit breaker is open: the call was not made. Retryable (the breaker
+ * half-opens later); steps with an alternative path treat it as final and take that path.
+ */
+export class CircuitOpenError extends DownstreamError {
+  constructor(downstream: string, message: string, details: Record<string, unknown> = {}) {
+    super(FailureType.CircuitOpen, message, downstream, details);
+  }
+}

@@ -1,2 +1,3 @@
-export { createActivities, stepKey, type ActivityDeps, type ActivityLogger, type Attempted, type OrderActivities } from './order-activities';
+export { createActivities, stepKey, type ActivityDeps, type ActivityLogger, type Attempted, type OrderActivities, type SlaAlertRequest } from './order-activities';
+export { createWebhookAlerts, type AlertsPort, type OrderAlert } from './alerts';
 export { DEFAULT_BACKOFF, type BackoffSettings } from './backoff';

@@ -14,12 +14,14 @@ import type { OrderItem, ShippingAddress } from '../workflows/order-types';
 import type { OrderStep } from '../workflows/definitions';
 import { DEFAULT_BACKOFF, type BackoffSettings } from './backoff';
 import { toApplicationFailure } from './failures';
+import type { AlertsPort } from './alerts';
 import type { CallOptions, Charge, CompensationResult, DownstreamPorts, FraudAssessment, Reservation, Shipment } from './ports';
 
 /** Minimal structured logger (pino's `(object, message)` signature). */
 export interface ActivityLogger {
   info(obj: object, msg: string): void;
   warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
 }
 
 export interface ActivityDeps {
@@ -29,6 +31,10 @@ export interface ActivityDeps {
   logger?: ActivityLogger;
   /** Source of jitter, in [0, 1); tests pass a fixed one. */
   random?: () => number;
+  /** Where SLA alerts are posted; without one, the error-level log line is the only alert. */
+  alerts?: AlertsPort;
+  /** Base URL of the Temporal Web UI, for the links in alerts. */
+  webUiUrl?: string;
 }
 
 /** Every activity reports the attempt that produced its result, for the order's query. */
@@ -36,7 +42,7 @@ export type Attempted<T> = T & { attempt: number };
 
 type Lines = Pick<OrderItem, 'sku' | 'quantity'>[];
 
-const silent: ActivityLogger = { info: () => undefined, warn: () => undefined };
+const silent: ActivityLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** Idempotency key of a step of the current workflow: deterministic, never random. */
 export function stepKey(workflowId: string, step: OrderStep): string {
@@ -86,9 +92,13 @@ export function createActivities(deps: ActivityDeps) {
     async commitInventory(req: { orderId: string }): Promise<Attempted<Reservation>> {
       return call('commitInventory', (opts, key) => ports.inventory.commit({ orderId: req.orderId, reservationKey: key('reserveInventory') }, opts));
     },
-    /** The model scorer; the rules scorer is the fallback of the resilience layer. */
-    async scoreFraud(req: Parameters<DownstreamPorts['fraud']['model']['score']>[0]): Promise<Attempted<FraudAssessment>> {
+    /** The model scorer; the rules scorer below is its fallback. */
+    async scoreFraud(req: FraudRequest): Promise<Attempted<FraudAssessment>> {
       return call('scoreFraud', (opts) => ports.fraud.model.score(req, opts));
+    },
+    /** The deterministic rules scorer: taken when the model's breaker is open or its retries ran out. */
+    async scoreFraudByRules(req: FraudRequest): Promise<Attempted<FraudAssessment>> {
+      return call('scoreFraudByRules', (opts) => ports.fraud.rules.score(req, opts));
     },
     async capturePayment(req: { orderId: string; customerId: string; amount: number; currency: string }): Promise<Attempted<Charge>> {
       return call('capturePayment', (opts) => ports.payments.capture(req, opts));
@@ -113,7 +123,66 @@ export function createActivities(deps: ActivityDeps) {
         ),
       );
     },
+    /**
+     * The SLA watchdog's one high-priority alert: logged at error level and posted to the alert
+     * webhook with the full context, including where to look (Web UI, CLI). Its key makes a
+     * retried post a repeat of the same alert.
+     */
+    async raiseSlaAlert(req: SlaAlertRequest): Promise<Attempted<{ alertId: string | null; delivered: boolean }>> {
+      return call('raiseSlaAlert', async (opts) => {
+        const { workflowNamespace, workflowExecution } = Context.current().info;
+        const namespace = workflowNamespace ?? 'default';
+        const workflowId = workflowExecution?.workflowId ?? req.orderId;
+        const webUi = `${(deps.webUiUrl ?? 'http://localhost:8233').replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+        const cli = `temporal workflow describe --namespace ${namespace} --workflow-id ${workflowId}`;
+        const summary = `order ${req.orderId} has been ${req.status} for ${Math.round(req.timeInStateMs / 1000)} s (SLA ${req.limit})`;
+        // The step still retrying has not failed for the workflow yet: its latest attempt's error is the freshest one.
+        const lastError = (await latestAttemptFailure(workflowId)) ?? req.lastError;
+        const context = { ...req, lastError, workflowId, namespace, links: { webUi, cli } };
+        logger.error({ alert: 'sla-breach', severity: 'high', ...context }, `SLA breached: ${summary}`);
+        if (!deps.alerts) return { alertId: null, delivered: false };
+        const { alertId } = await deps.alerts.raise({ orderId: req.orderId, customerId: req.customerId, severity: 'high', summary, context }, opts);
+        return { alertId, delivered: true };
+      });
+    },
   };
+}
+
+type FraudRequest = Parameters<DownstreamPorts['fraud']['model']['score']>[0];
+
+/**
+ * The last failure of an activity of this order still retrying (from `describe`), or null when
+ * none is, or Temporal cannot say: the alert then carries the workflow's own last error.
+ */
+async function latestAttemptFailure(workflowId: string): Promise<SlaAlertRequest['lastError']> {
+  try {
+    const { raw } = await Context.current().client.workflow.getHandle(workflowId).describe();
+    const pending = raw.pendingActivities?.find((a) => a.lastFailure && a.activityType?.name !== 'raiseSlaAlert');
+    if (!pending?.lastFailure) return null;
+    const at = pending.lastAttemptCompleteTime?.seconds;
+    return {
+      step: pending.activityType?.name ?? 'unknown',
+      type: pending.lastFailure.applicationFailureInfo?.type ?? 'Error',
+      message: pending.lastFailure.message ?? '',
+      at: at ? new Date(Number(at) * 1000).toISOString() : new Date().toISOString(),
+      attempt: pending.attempt ?? undefined,
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** What the workflow knows when its SLA watchdog fires; the activity adds where to look. */
+export interface SlaAlertRequest {
+  orderId: string;
+  customerId: string;
+  status: string;
+  /** When the order entered `status` (workflow time, ISO 8601). */
+  enteredStateAt: string;
+  timeInStateMs: number;
+  /** The SLA, as in the order's policy (e.g. "5m"). */
+  limit: string;
+  lastError: { step: string; type: string; message: string; at: string; attempt?: number | undefined } | null;
 }
 
 /** The activities as the workflow sees them (`proxyActivities<OrderActivities>`). */

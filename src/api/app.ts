@@ -8,6 +8,7 @@ import type { Client } from '@temporalio/client';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { createAuthenticator } from './auth';
+import { registerDeadLetters } from './dead-letters';
 import { type ApiConfig, orderPolicy } from './config';
 import type { RouteContext } from './context';
 import { errorHandler, unknownRoute } from './error-handler';
@@ -53,6 +54,7 @@ export function createApp(deps: ApiDeps): Express {
   registerOrderIntake(app, ctx);
   registerOrderReading(app, ctx);
   registerOrderSteering(app, ctx);
+  registerDeadLetters(app, ctx);
 
   app.use(unknownRoute);
   app.use(errorHandler);

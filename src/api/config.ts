@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { durationMs, port, positiveInt, temporalSchema } from '../config';
-import { DEFAULT_ORDER_POLICY, type OrderPolicy } from '../workflows/order-types';
+import { DEFAULT_INVENTORY_LOCKED_SLA, DEFAULT_ORDER_POLICY, type OrderPolicy } from '../workflows/order-types';
 
 export const ROLES = ['approver', 'operator', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -82,6 +82,8 @@ export const apiSchema = z
     ORDER_APPROVERS: z.string().transform(commaList).pipe(z.array(identity)).optional(),
     ORDER_APPROVAL_ESCALATE_AFTER: duration.default(DEFAULT_ORDER_POLICY.approvalEscalateAfter),
     ORDER_APPROVAL_AUTO_REJECT_AFTER: duration.default(DEFAULT_ORDER_POLICY.approvalAutoRejectAfter),
+    /** An order still INVENTORY_LOCKED this long raises one high-priority alert (the SLA watchdog). */
+    ORDER_INVENTORY_LOCKED_SLA: duration.default(DEFAULT_INVENTORY_LOCKED_SLA),
   })
   .superRefine((v, ctx) => {
     if (v.ORDER_FRAUD_REVIEW_LOW >= v.ORDER_FRAUD_REVIEW_HIGH) {
@@ -98,6 +100,7 @@ export function orderPolicy(config: ApiConfig): OrderPolicy {
     approvers: config.ORDER_APPROVERS ?? [...new Set(config.API_TOKENS.filter((t) => t.role === 'approver').map((t) => t.identity))],
     approvalEscalateAfter: config.ORDER_APPROVAL_ESCALATE_AFTER,
     approvalAutoRejectAfter: config.ORDER_APPROVAL_AUTO_REJECT_AFTER,
+    inventoryLockedSla: config.ORDER_INVENTORY_LOCKED_SLA,
   };
 }
 

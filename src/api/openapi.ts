@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, problemType, type ProblemSlug } from './problem';
 import { REQUEST_ID_HEADER } from './request-log';
 import {
+  drainReportSchema,
   healthSchema,
   orderAcceptedSchema,
   orderPageSchema,
@@ -18,6 +19,7 @@ import {
 import {
   approvalDecisionSchema,
   cancelRequestSchema,
+  drainRequestSchema,
   IDEMPOTENCY_KEY_HEADER,
   idempotencyKeySchema,
   listOrdersQuerySchema,
@@ -106,7 +108,7 @@ export function buildOpenApiDocument(): JsonObject {
         `Each response carries ${REQUEST_ID_HEADER}; send your own (8-128 safe characters) to correlate logs.`,
     },
     servers: [{ url: '/' }],
-    tags: [{ name: 'orders' }, { name: 'operations' }],
+    tags: [{ name: 'orders' }, { name: 'dead letters' }, { name: 'operations' }],
     paths: {
       '/orders': {
         post: {
@@ -148,6 +150,23 @@ export function buildOpenApiDocument(): JsonObject {
       '/orders/{id}/approval': steering('decideApproval', 'Decide an approval', 'Approve or reject an order waiting in AWAITING_APPROVAL.', 'ApprovalDecision', 'approver'),
       '/orders/{id}/cancel': steering('cancelOrder', 'Cancel an order', 'Cancel an order before dispatch, e.g. on the customer\'s behalf.', 'CancelRequest', 'operator'),
       '/orders/{id}/retry': steering('retryParkedOrder', 'Retry a parked order', 'Retry an order parked in NEEDS_ATTENTION.', 'RetryRequest', 'operator'),
+      '/admin/dead-letters/drain': {
+        post: {
+          summary: 'Drain the dead letters',
+          description:
+            'Retries every order parked in NEEDS_ATTENTION (listed by the OrderStatus search attribute, as `GET /orders?status=NEEDS_ATTENTION` lists them), ' +
+            'with the same update as `POST /orders/{id}/retry`, and reports per order whether it was retried, refused or failed. ' +
+            'Answers once every order has accepted (or refused) its retry, not once they have settled. Requires a bearer token with the `operator` role.',
+          operationId: 'drainDeadLetters',
+          tags: ['dead letters'],
+          security: bearer,
+          requestBody: { required: true, content: { 'application/json': { schema: ref('DrainRequest') } } },
+          responses: {
+            '200': json('DrainReport', 'What the drain did, order by order (an empty list when nothing was parked).'),
+            ...problems('malformed-json', 'unauthenticated', 'forbidden', 'payload-too-large', 'unsupported-media-type', 'validation-failed', 'temporal-unavailable'),
+          },
+        },
+      },
       '/healthz': { get: { summary: 'Liveness', operationId: 'health', tags: ['operations'], responses: { '200': json('Health', 'The process is up.') } } },
       '/readyz': {
         get: {
@@ -182,6 +201,7 @@ export function buildOpenApiDocument(): JsonObject {
             ['ApprovalDecision', approvalDecisionSchema],
             ['CancelRequest', cancelRequestSchema],
             ['RetryRequest', retryRequestSchema],
+            ['DrainRequest', drainRequestSchema],
           ],
           'input',
         ),
@@ -193,6 +213,7 @@ export function buildOpenApiDocument(): JsonObject {
             ['OrderSummary', orderSummarySchema],
             ['OrderPage', orderPageSchema],
             ['SteeringAccepted', steeringAcceptedSchema],
+            ['DrainReport', drainReportSchema],
             ['Problem', problemSchema],
             ['Health', healthSchema],
             ['Readiness', readinessSchema],

@@ -6,7 +6,7 @@
 import { type Client, type WorkflowExecutionDescription, type WorkflowExecutionInfo, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { type UpdateDefinition, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { getOrderStateQuery, ORDER_WORKFLOW_TYPE, type OrderState } from '../workflows/definitions';
+import { getOrderStateQuery, ORDER_WORKFLOW_TYPE, type OrderState, retryParkedOrderUpdate, type RetryRequest } from '../workflows/definitions';
 import type { OrderInput } from '../workflows/order-types';
 import { CustomerIdKey, OrderCurrencyKey, OrderStatusKey, OrderTotalKey } from '../workflows/search-attributes';
 
@@ -102,6 +102,12 @@ export class OrdersGateway {
       if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return { settled: false };
       throw err;
     }
+  }
+
+  /** Sends an operator retry to a parked order; resolves once the order accepted it (its validator passed). */
+  async retryParkedOrder(orderId: string, request: RetryRequest): Promise<void> {
+    const handle = this.client.workflow.getHandle(orderId);
+    await this.within(() => handle.startUpdate(retryParkedOrderUpdate, { args: [request], waitForStage: 'ACCEPTED' }));
   }
 
   /** One page of orders matching a visibility query. */

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { OrderState, OrderStep } from '../workflows/definitions';
 import { PROBLEM_TYPE_BASE } from './problem';
-import { customerIdSchema, orderIdSchema, orderRequestSchema, orderStatusSchema } from './schemas';
+import { customerIdSchema, type DrainReport, orderIdSchema, orderRequestSchema, orderStatusSchema } from './schemas';
 
 const instant = z.string().meta({ description: 'Workflow time, ISO 8601.' });
 
@@ -22,6 +22,8 @@ const ORDER_STEPS: Record<OrderStep, true> = {
   releaseInventory: true,
   refundPayment: true,
   pageApprovers: true,
+  scoreFraudByRules: true,
+  raiseSlaAlert: true,
 };
 const orderStepSchema = z.enum(Object.keys(ORDER_STEPS) as [OrderStep, ...OrderStep[]]);
 
@@ -33,6 +35,7 @@ const policySchema = z.object({
   approvers: z.array(z.string()),
   approvalEscalateAfter: z.string(),
   approvalAutoRejectAfter: z.string(),
+  inventoryLockedSla: z.string().optional().meta({ description: 'INVENTORY_LOCKED longer than this raises one alert; absent on orders started before the watchdog (300s applies).' }),
 });
 
 const orderInputSchema = z.object({
@@ -85,9 +88,30 @@ export const orderStateSchema = z
     shipment: z.object({ shipmentId: z.string(), trackingNumber: z.string(), carrier: z.string() }).nullable(),
     cancellation: z.object({ reason: z.string(), requestedBy: z.string(), at: instant }).nullable(),
     parked: z
-      .object({ reason: z.string(), from: orderStatusSchema, at: instant, pendingCompensations: z.array(orderStepSchema) })
+      .object({
+        reason: z.string(),
+        from: orderStatusSchema,
+        at: instant,
+        pendingCompensations: z.array(orderStepSchema),
+        step: orderStepSchema.optional().meta({ description: 'The forward step whose retries ran out; an operator retry runs it again.' }),
+      })
       .nullable()
       .meta({ description: 'Set while the order waits in NEEDS_ATTENTION for an operator.' }),
+    fallbacks: z
+      .array(z.object({ step: orderStepSchema, from: z.string(), to: z.string(), reason: z.string(), at: instant }))
+      .optional()
+      .meta({ description: 'Alternative paths taken (backup carrier, rules scorer, a customer mail given up), oldest first.' }),
+    sla: z
+      .object({
+        status: orderStatusSchema,
+        limit: z.string(),
+        enteredAt: instant,
+        breachedAt: instant,
+        alert: z.object({ status: z.enum(['pending', 'sent', 'logged', 'failed']), alertId: z.string().nullable().optional(), error: z.string().optional() }),
+      })
+      .nullable()
+      .optional()
+      .meta({ description: 'Set once the order overstayed INVENTORY_LOCKED and the SLA watchdog raised its one alert.' }),
   })
   .meta({ description: "The order workflow's state, as its query answers it." });
 
@@ -131,6 +155,27 @@ export const orderPageSchema = z
     nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
   })
   ;
+
+export const drainReportSchema = z
+  .object({
+    found: z.int().meta({ description: 'Parked orders listed (by the OrderStatus search attribute).' }),
+    retried: z.int(),
+    refused: z.int(),
+    failed: z.int(),
+    orders: z.array(
+      z.object({
+        orderId: orderIdSchema,
+        outcome: z.enum(['retried', 'refused', 'failed']).meta({
+          description: 'retried: the order accepted the retry and runs again; refused: the order turned it down (no longer parked, or closed); failed: Temporal could not be asked, drain again.',
+        }),
+        detail: z.string().optional(),
+      }),
+    ),
+  })
+  .meta({ description: 'What a dead-letter drain did, order by order.' });
+
+// Compile-time guard: the published schema describes what the drain returns.
+export const asDrainReport = (report: z.output<typeof drainReportSchema>): DrainReport => report;
 
 export const problemSchema = z
   .object({

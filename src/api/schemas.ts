@@ -78,6 +78,27 @@ export const retryRequestSchema = z
   })
   .meta({ description: 'An operator retry of a parked order; the operator is the caller\'s token identity.' });
 
+export const drainRequestSchema = z
+  .strictObject({
+    reason: text(500).optional().meta({ description: 'Recorded on every retried order; defaults to "dead-letter drain".' }),
+    limit: z.int().min(1).max(1000).default(100).meta({ description: 'Most parked orders retried by this call.' }),
+  })
+  .meta({ description: 'Retry every order parked in NEEDS_ATTENTION; the operator is the caller\'s token identity.' });
+
+export interface DrainResult {
+  orderId: string;
+  outcome: 'retried' | 'refused' | 'failed';
+  detail?: string;
+}
+
+export interface DrainReport {
+  found: number;
+  retried: number;
+  refused: number;
+  failed: number;
+  orders: DrainResult[];
+}
+
 export const IDEMPOTENCY_KEY_HEADER = 'Idempotency-Key';
 export const idempotencyKeySchema = z
   .string()

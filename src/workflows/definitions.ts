@@ -36,7 +36,9 @@ export type OrderStep =
   | 'notifyCustomer'
   | 'releaseInventory'
   | 'refundPayment'
-  | 'pageApprovers';
+  | 'pageApprovers'
+  | 'scoreFraudByRules'
+  | 'raiseSlaAlert';
 
 export interface StatusTransition {
   from: OrderStatus | null;
@@ -87,6 +89,40 @@ export interface OrderState {
   cancellation: { reason: string; requestedBy: string; at: string } | null;
   /** Set while the order waits in NEEDS_ATTENTION for an operator; cleared when it resumes. */
   parked: ParkedInfo | null;
+  /**
+   * Alternative paths the order took (backup carrier, rules scorer, a notification given up),
+   * oldest first. Always present in orders run by this code; optional in the type so that
+   * clients written against the first version of the state keep compiling.
+   */
+  fallbacks?: FallbackRecord[];
+  /** Set once the SLA watchdog found the order overstaying a status (at most once per order). */
+  sla?: SlaBreach | null;
+}
+
+export interface FallbackRecord {
+  step: OrderStep;
+  /** What failed: a scorer, a carrier, a channel. */
+  from: string;
+  /** What was used instead ("skipped" when the work was given up). */
+  to: string;
+  /** The failure that made the order switch, as `Type: message`. */
+  reason: string;
+  at: string;
+}
+
+export interface SlaBreach {
+  /** The status the order stayed in too long. */
+  status: OrderStatus;
+  /** The SLA from the order's policy, e.g. "300s". */
+  limit: string;
+  enteredAt: string;
+  breachedAt: string;
+  alert: {
+    /** `logged`: no webhook configured, the error log line was the alert. */
+    status: 'pending' | 'sent' | 'logged' | 'failed';
+    alertId?: string | null;
+    error?: string;
+  };
 }
 
 export interface ParkedInfo {
@@ -96,6 +132,8 @@ export interface ParkedInfo {
   at: string;
   /** Compensations still to re-run (when parked during compensation). */
   pendingCompensations: OrderStep[];
+  /** The forward step that ran out of retries (when parked on one); a retry runs it again. */
+  step?: OrderStep;
 }
 
 export interface RetryRequest {
@@ -127,8 +165,10 @@ export const getOrderStateQuery = defineQuery<OrderState>('getOrderState');
 export const decideApprovalUpdate = defineUpdate<OrderState, [ApprovalDecision]>('decideApproval');
 
 /**
- * Customer cancellation; refused (validator) once dispatch has started. Returns the state once
- * the order has settled (CANCELLED, or NEEDS_ATTENTION if a compensation kept failing).
+ * Customer cancellation; refused (validator) once dispatch has started. Also accepted for an
+ * order parked on a forward step before dispatch (an operator giving up on a dead letter).
+ * Returns the state once the order has settled (CANCELLED, or NEEDS_ATTENTION if a
+ * compensation kept failing).
  */
 export const cancelOrderUpdate = defineUpdate<OrderState, [CancelRequest]>('cancelOrder');
 

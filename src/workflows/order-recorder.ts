@@ -3,7 +3,7 @@
  * through the state machine, the search attributes and exactly one log line. Workflow code.
  */
 import { ActivityFailure, ApplicationFailure, TemporalFailure, TimeoutFailure, isCancellation, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { OrderState, OrderStep, StepError } from './definitions';
+import type { FallbackRecord, OrderState, OrderStep, StepError } from './definitions';
 import { assertTransition } from './order-state-machine';
 import { OrderStatus } from './order-status';
 import type { OrderInput } from './order-types';
@@ -38,6 +38,8 @@ export function describeFailure(err: unknown): { type: string; message: string; 
 export class OrderRecorder {
   readonly state: OrderState;
   private started = false;
+  /** Alternative paths taken, oldest first (the same array as `state.fallbacks`). */
+  readonly fallbacks: FallbackRecord[] = [];
 
   constructor(input: OrderInput) {
     this.state = {
@@ -56,6 +58,8 @@ export class OrderRecorder {
       shipment: null,
       cancellation: null,
       parked: null,
+      fallbacks: this.fallbacks,
+      sla: null,
     };
   }
 
@@ -119,6 +123,14 @@ export class OrderRecorder {
     const { type, message } = describeFailure(failure);
     this.state.lastError = { step, type, message, at: now() };
     return failure;
+  }
+
+  /** An alternative path taken instead of `from`, because of `err`: kept in the state and logged. */
+  recordFallback(step: OrderStep, from: string, to: string, err: unknown): void {
+    const { type, message } = describeFailure(err);
+    const record: FallbackRecord = { step, from, to, reason: `${type}: ${message}`, at: now() };
+    this.fallbacks.push(record);
+    log.warn('order fallback', { workflowId: workflowInfo().workflowId, orderId: this.state.orderId, ...record });
   }
 
   recordCompensation(step: OrderStep, err?: unknown): void {

@@ -51,7 +51,14 @@ export interface OrderPolicy {
   approvalEscalateAfter: string;
   /** Still no decision this long after the request: auto-reject. e.g. "72h". */
   approvalAutoRejectAfter: string;
+  /**
+   * An order still INVENTORY_LOCKED this long after entering it raises one high-priority alert.
+   * Absent from orders started before the watchdog existed: DEFAULT_INVENTORY_LOCKED_SLA applies.
+   */
+  inventoryLockedSla?: string;
 }
+
+export const DEFAULT_INVENTORY_LOCKED_SLA = '300s';
 
 /** The workflow's input. `orderId` is also the workflow id (the idempotency filter). */
 export interface OrderInput extends OrderRequest {
@@ -69,6 +76,7 @@ export const DEFAULT_ORDER_POLICY: OrderPolicy = {
   approvers: [],
   approvalEscalateAfter: '24h',
   approvalAutoRejectAfter: '72h',
+  inventoryLockedSla: DEFAULT_INVENTORY_LOCKED_SLA,
 };
 
 export function orderTotal(items: readonly OrderItem[]): number {

@@ -9,25 +9,30 @@
  * Every policy heartbeats: that is how a cancellation or a dead worker reaches a call in flight.
  */
 import { ActivityCancellationType, type ActivityOptions, type RetryPolicy } from '@temporalio/workflow';
-import { NON_RETRYABLE_FAILURES } from './failure-types';
+import { FailureType, NON_RETRYABLE_FAILURES } from './failure-types';
 
 export const MAXIMUM_RETRY_INTERVAL = '2 minutes';
 
-function retry(maximumAttempts: number): RetryPolicy {
+function retry(maximumAttempts: number, finalTypes: readonly string[]): RetryPolicy {
   return {
     initialInterval: '1 second',
     backoffCoefficient: 2,
     maximumInterval: MAXIMUM_RETRY_INTERVAL,
     maximumAttempts,
-    nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURES],
+    nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURES, ...finalTypes],
   };
 }
 
-function policy(startToCloseTimeout: string, heartbeatTimeout: string, maximumAttempts: number): ActivityOptions {
+/**
+ * `withFallback`: the step has an alternative path, so an open circuit breaker ends its
+ * retries at once (CircuitOpen is final) and the saga takes the alternative; elsewhere
+ * CircuitOpen is retried with backoff until the breaker half-opens.
+ */
+function policy(startToCloseTimeout: string, heartbeatTimeout: string, maximumAttempts: number, opts: { withFallback?: boolean } = {}): ActivityOptions {
   return {
     startToCloseTimeout,
     heartbeatTimeout,
-    retry: retry(maximumAttempts),
+    retry: retry(maximumAttempts, opts.withFallback ? [FailureType.CircuitOpen] : []),
     // A cancelled step is waited for until the call has really stopped, so its compensation
     // never races a call still in flight.
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
@@ -37,13 +42,19 @@ function policy(startToCloseTimeout: string, heartbeatTimeout: string, maximumAt
 export const ActivityPolicies = {
   /** Stock locks: fast calls; about 4 minutes of retries when the service is down. */
   inventory: policy('10 seconds', '5 seconds', 10),
-  /** The model scorer can be slow or unsure: a longer call, fewer retries. */
-  fraud: policy('30 seconds', '10 seconds', 5),
+  /** The model scorer can be slow or unsure: a longer call, fewer retries, then the rules scorer. */
+  fraudModel: policy('30 seconds', '10 seconds', 5, { withFallback: true }),
+  /** The rules scorer: the fallback, so no alternative of its own. */
+  fraudRules: policy('10 seconds', '5 seconds', 10),
   /** Capture is idempotent by key, so a retried timeout cannot charge twice. */
   payments: policy('30 seconds', '10 seconds', 10),
-  shipping: policy('30 seconds', '10 seconds', 10),
-  /** Customer mail and approver pages: non-critical, a failure never fails the order. */
+  /** The primary carrier gives way to the backup carrier; the backup has no alternative. */
+  primaryCarrier: policy('30 seconds', '10 seconds', 10, { withFallback: true }),
+  backupCarrier: policy('30 seconds', '10 seconds', 10),
+  /** Customer mail and approver pages: non-critical, a failure never fails or delays the order. */
   notifications: policy('10 seconds', '5 seconds', 5),
+  /** SLA alerts: high priority, so more patience than a customer mail. */
+  alerts: policy('10 seconds', '5 seconds', 10),
   /** Releases and refunds: more patience; still failing after this parks the order for an operator. */
   compensation: policy('30 seconds', '10 seconds', 20),
 } satisfies Record<string, ActivityOptions>;

@@ -41,6 +41,7 @@ describe('API configuration', () => {
       ORDER_APPROVERS: 'alice, carol',
       ORDER_APPROVAL_ESCALATE_AFTER: '4h',
       ORDER_APPROVAL_AUTO_REJECT_AFTER: '2d',
+      ORDER_INVENTORY_LOCKED_SLA: '10m',
     });
     assert.deepEqual(orderPolicy(config), {
       approvalThreshold: 250_000,
@@ -48,7 +49,10 @@ describe('API configuration', () => {
       approvers: ['alice', 'carol'],
       approvalEscalateAfter: '4h',
       approvalAutoRejectAfter: '2d',
+      inventoryLockedSla: '10m',
     });
+    assert.equal(orderPolicy(loadConfig(apiSchema, base)).inventoryLockedSla, '300s', 'the SLA watchdog default');
+    assert.throws(() => loadConfig(apiSchema, { ...base, ORDER_INVENTORY_LOCKED_SLA: 'soon' }), /ORDER_INVENTORY_LOCKED_SLA/);
   });
 
   test('without secrets or tokens the development credentials apply, and are flagged', () => {

@@ -5,11 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { Express } from 'express';
-import { createActivities } from '../../src/activities';
-import { createHttpPorts } from '../../src/activities/clients';
+import { loadResilienceConfig } from '../../src/activities/resilience/config';
+import { DownstreamBreakers } from '../../src/activities/resilience/circuit-breakers';
+import { createOrderWorkers, runWorkers } from '../../src/activities/resilience/workers';
 import { createApp } from '../../src/api/app';
+import { createProductionActivities } from '../../src/worker';
 import { testConfig } from '../api/harness';
 import { createTimeSkippingEnv } from '../helpers/temporal';
 import { downstreamConfigFor, startTestServices, type TestServices } from '../services/support';
@@ -24,21 +25,22 @@ export interface Stack {
 export async function startStack(): Promise<Stack> {
   const [env, services] = await Promise.all([createTimeSkippingEnv(), startTestServices()]);
   const taskQueue = `e2e-${randomUUID()}`;
-  const downstream = downstreamConfigFor(services);
-  const worker = await Worker.create({
+  const resilience = loadResilienceConfig({ SLA_ALERT_WEBHOOK_URL: `${services.urls.notifications}/alerts` });
+  const breakers = new DownstreamBreakers(resilience.breakers);
+  const workers = await createOrderWorkers({
     connection: env.nativeConnection,
     taskQueue,
     workflowsPath: require.resolve('../../src/workflows'),
-    activities: createActivities({ ports: createHttpPorts(downstream) }),
+    activities: createProductionActivities({ downstream: downstreamConfigFor(services), resilience, webUiUrl: 'http://localhost:8233' }, breakers),
   });
-  const running = worker.run();
+  const running = runWorkers(workers);
   const app = createApp({ client: env.client, config: testConfig({ TEMPORAL_TASK_QUEUE: taskQueue }) });
   return {
     env,
     services,
     app,
     async stop() {
-      worker.shutdown();
+      for (const worker of workers) worker.shutdown();
       await running;
       await Promise.all([env.teardown(), services.stop()]);
     },

@@ -6,6 +6,7 @@
  * scriptable: fail N times, answer 429 with a Retry-After, hang until aborted, or take effect
  * and then hang (the "response lost" case).
  */
+import type { AlertsPort, OrderAlert } from '../../src/activities/alerts';
 import { InvalidRequestError, OutOfStockError, RateLimitedError } from '../../src/activities/errors';
 import type { CallOptions, Charge, CompensationResult, DownstreamPorts, FraudAssessment, Reservation, Shipment } from '../../src/activities/ports';
 
@@ -19,7 +20,8 @@ export type Operation =
   | 'carrier.backup'
   | 'fraud.model'
   | 'fraud.rules'
-  | 'notifications.send';
+  | 'notifications.send'
+  | 'alerts.raise';
 
 type Fault =
   | { kind: 'error'; error: () => Error }
@@ -40,7 +42,10 @@ export interface CallRecord {
 export class FaultScript {
   private readonly queues = new Map<Operation, Fault[]>();
   private readonly always = new Map<Operation, () => Error>();
+  private readonly hanging = new Set<Operation>();
   readonly calls: CallRecord[] = [];
+  /** Calls currently hanging, by operation (they end when aborted). */
+  readonly hung = new Map<Operation, number>();
 
   constructor(private readonly clock: () => number) {}
 
@@ -54,8 +59,14 @@ export class FaultScript {
     this.always.set(op, error);
     return this;
   }
+  /** Every call of `op` hangs until aborted, until `heal(op)`. */
+  hangAlways(op: Operation): this {
+    this.hanging.add(op);
+    return this;
+  }
   heal(op: Operation): this {
     this.always.delete(op);
+    this.hanging.delete(op);
     this.queues.delete(op);
     return this;
   }
@@ -87,19 +98,29 @@ export class FaultScript {
     this.calls.push({ op, key: opts.idempotencyKey, at: this.clock() });
     const always = this.always.get(op);
     if (always) throw always();
+    if (this.hanging.has(op)) return this.hangUntilAborted(op, opts.signal);
     const fault = this.queue(op).shift();
     if (!fault) return effect();
     switch (fault.kind) {
       case 'error':
         throw fault.error();
       case 'hang':
-        return untilAborted(opts.signal);
+        return this.hangUntilAborted(op, opts.signal);
       case 'effect-then-hang':
         effect();
         return untilAborted(opts.signal);
       case 'gate':
         await Promise.race([fault.opened, untilAborted(opts.signal)]);
         return effect();
+    }
+  }
+
+  private async hangUntilAborted(op: Operation, signal: AbortSignal | undefined): Promise<never> {
+    this.hung.set(op, (this.hung.get(op) ?? 0) + 1);
+    try {
+      return await untilAborted(signal);
+    } finally {
+      this.hung.set(op, (this.hung.get(op) ?? 1) - 1);
     }
   }
 
@@ -265,6 +286,25 @@ export class FakeNotifications {
   };
 }
 
+/** The alert webhook: alerts stored under their idempotency key, like the notifications service. */
+export class FakeAlerts {
+  readonly raised = new Map<string, OrderAlert & { alertId: string }>();
+  private seq = 0;
+
+  constructor(private readonly faults: FaultScript) {}
+
+  readonly port: AlertsPort = {
+    raise: (alert, opts) =>
+      this.faults.run('alerts.raise', opts, () => {
+        const seen = this.raised.get(opts.idempotencyKey);
+        if (seen) return { alertId: seen.alertId };
+        const alertId = `alert_${++this.seq}`;
+        this.raised.set(opts.idempotencyKey, { ...structuredClone(alert), alertId });
+        return { alertId };
+      }),
+  };
+}
+
 export interface FakePortsOptions {
   stock?: Record<string, number>;
   /** Fraud score for every order (model scorer). */
@@ -280,6 +320,7 @@ export class FakePorts {
   readonly payments: FakePayments;
   readonly carriers: { primary: FakeCarrier; backup: FakeCarrier };
   readonly notifications: FakeNotifications;
+  readonly alerts: FakeAlerts;
   fraudScore: number;
   fraudReasons: string[];
 
@@ -289,6 +330,7 @@ export class FakePorts {
     this.payments = new FakePayments(this.faults);
     this.carriers = { primary: new FakeCarrier(this.faults, 'primary'), backup: new FakeCarrier(this.faults, 'backup') };
     this.notifications = new FakeNotifications(this.faults);
+    this.alerts = new FakeAlerts(this.faults);
     this.fraudScore = opts.fraudScore ?? 0.1;
     this.fraudReasons = opts.fraudReasons ?? [];
   }

@@ -1,11 +1,16 @@
 /**
  * Shared set-up of the saga tests: one time-skipping server and one workflow bundle per test
- * file, a fresh Worker (on its own task queue) with fresh fake downstreams per test, and a
- * capture of the workflow logger's lines.
+ * file, fresh workers (the production set: one for the workflows, one per downstream queue, on
+ * their own task queues) with fresh fake downstreams per test, and a capture of the workflow
+ * logger's lines. Circuit breakers in front of the fakes on request.
  */
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type InjectedSinks, type LoggerSinks, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, type InjectedSinks, type LoggerSinks, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type BackoffSettings } from '../../src/activities';
+import { DownstreamBreakers, withCircuitBreakers } from '../../src/activities/resilience/circuit-breakers';
+import type { BreakerName, BreakerSettings } from '../../src/activities/resilience/config';
+import { createOrderWorkers, runWorkersUntil } from '../../src/activities/resilience/workers';
+import type { Dependency } from '../../src/workflows/task-queues';
 import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { getOrderStateQuery, ORDER_WORKFLOW_TYPE, orderSearchAttributes, type OrderState } from '../../src/workflows/definitions';
 import { DEFAULT_ORDER_POLICY, orderTotal, type OrderInput, type OrderPolicy } from '../../src/workflows/order-types';
@@ -40,17 +45,25 @@ export type OrderHandle = WorkflowHandleWithFirstExecutionRunId<OrderWorkflow>;
 export interface RunContext {
   taskQueue: string;
   fakes: FakePorts;
+  /** The breakers in front of the fakes, when the test asked for them. */
+  breakers: DownstreamBreakers | null;
   logs: LogLine[];
   /** Starts an order on this test's queue; its id is the workflow id. */
   start: (input: OrderInput) => Promise<OrderHandle>;
 }
 
-/** Runs `fn` with a worker serving fresh fakes; the worker stops when `fn` settles. */
-export async function withSagaWorker<T>(
-  saga: Saga,
-  fn: (ctx: RunContext) => Promise<T>,
-  opts: { fakes?: FakePortsOptions; worker?: Partial<WorkerOptions> } = {},
-): Promise<T> {
+export interface SagaWorkerOptions {
+  fakes?: FakePortsOptions;
+  /** Applied to every worker of the set. */
+  worker?: Partial<WorkerOptions>;
+  /** Circuit breakers in front of the fakes (true: the defaults for every downstream). */
+  breakers?: true | Partial<Record<BreakerName, BreakerSettings>>;
+  /** Concurrent activity executions per downstream queue. */
+  bulkheads?: Partial<Record<Dependency, number>>;
+}
+
+/** Runs `fn` with workers serving fresh fakes; the workers stop when `fn` settles. */
+export async function withSagaWorker<T>(saga: Saga, fn: (ctx: RunContext) => Promise<T>, opts: SagaWorkerOptions = {}): Promise<T> {
   const taskQueue = `saga-${process.pid}-${++queueSeq}`;
   const fakes = new FakePorts(opts.fakes);
   const logs: LogLine[] = [];
@@ -58,15 +71,15 @@ export async function withSagaWorker<T>(
   const sinks: InjectedSinks<LoggerSinks> = {
     defaultWorkerLogger: { trace: capture('trace'), debug: capture('debug'), info: capture('info'), warn: capture('warn'), error: capture('error') },
   };
-  const worker = await Worker.create({
+  const breakers = opts.breakers ? new DownstreamBreakers(opts.breakers === true ? {} : opts.breakers) : null;
+  const workers = await createOrderWorkers({
     connection: saga.env.nativeConnection,
     taskQueue,
     workflowBundle: saga.bundle,
-    activities: createActivities({ ports: fakes.ports, backoff: TEST_BACKOFF, random: () => 0 }),
-    sinks,
+    activities: createActivities({ ports: breakers ? withCircuitBreakers(fakes.ports, breakers) : fakes.ports, alerts: fakes.alerts.port, backoff: TEST_BACKOFF, random: () => 0 }),
+    ...(opts.bulkheads ? { concurrency: opts.bulkheads } : {}),
     // Cancellation reaches an activity on its next heartbeat: keep that quick in tests.
-    maxHeartbeatThrottleInterval: '100 ms',
-    ...opts.worker,
+    common: { sinks, maxHeartbeatThrottleInterval: '100 ms', ...opts.worker },
   });
   const start: RunContext['start'] = (input) => saga.env.client.workflow.start<OrderWorkflow>(ORDER_WORKFLOW_TYPE, {
       args: [input],
@@ -74,7 +87,7 @@ export async function withSagaWorker<T>(
       workflowId: input.orderId,
       typedSearchAttributes: orderSearchAttributes(input),
     });
-  return worker.runUntil(fn({ taskQueue, fakes, logs, start }));
+  return runWorkersUntil(workers, () => fn({ taskQueue, fakes, breakers, logs, start }));
 }
 
 let orderSeq = 0;

@@ -2,6 +2,9 @@
  * Notifications service: records what would be sent: an email to the customer, or a page to
  * the on-call approvers (`data.approvers`; the customer's email is ignored for pages).
  *   POST /notifications  {orderId, customerId, email, template, data, channel?: "email"|"page"}  Idempotency-Key → 201 {notificationId}
+ *   POST /alerts         {orderId, customerId, severity, summary, context}  Idempotency-Key → 201 {alertId}
+ *                        the worker's SLA alert webhook (SLA_ALERT_WEBHOOK_URL): recorded as a page
+ *                        to the on-call, template "sla-alert", the alert as its data
  *   GET  /notifications?orderId=&channel=
  */
 import { Router } from 'express';
@@ -47,9 +50,29 @@ async function send(tx: Queryable, input: SendInput, key: string): Promise<Outco
   return { status: 201, body: { notificationId } };
 }
 
+const alertBody = z.strictObject({
+  orderId,
+  customerId: z.string().min(1).max(200),
+  severity: z.enum(['high', 'low']),
+  summary: z.string().min(1).max(1000),
+  context: z.record(z.string(), z.unknown()),
+});
+
+/** An alert is a page to whoever is on call: same ledger, so audits see alerts next to pages. */
+async function raiseAlert(tx: Queryable, input: z.output<typeof alertBody>, key: string): Promise<Outcome> {
+  const alertId = newId('ntf');
+  await tx.query(
+    `INSERT INTO notifications (notification_id, notification_key, order_id, customer_id, channel, recipient, template, data)
+     VALUES ($1, $2, $3, $4, 'page', 'on-call', 'sla-alert', $5::jsonb)`,
+    [alertId, key, input.orderId, input.customerId, JSON.stringify({ severity: input.severity, summary: input.summary, ...input.context })],
+  );
+  return { status: 201, body: { alertId } };
+}
+
 export function notificationsService(db: Database): ServiceParts {
   const business = Router();
   business.post('/notifications', idempotentHandler({ db, scope: 'notifications.send', schema: sendBody, effect: send }));
+  business.post('/alerts', idempotentHandler({ db, scope: 'notifications.alert', schema: alertBody, effect: raiseAlert }));
 
   const operator = Router();
   operator.get('/notifications', async (req, res) => {

@@ -1,0 +1,106 @@
+/**
+ * Records the event history of one order run by the workflow code in this checkout, as a
+ * replay fixture (the JSON form `historyFromJSON` / `Worker.runReplayHistories` read):
+ *
+ *   npm run record-history -- --scenario happy --out test/fixtures/histories/v2-happy.json
+ *
+ * Scenarios:
+ *   happy              an order that completes                        (ends COMPLETED)
+ *   revoked            the card is declined at capture                (ends TRANSACTION_REVOKED)
+ *   awaiting-approval  a total above the approval threshold, recorded while it waits (left open)
+ *
+ * The order runs on a time-skipping test server against the in-memory fake downstreams of the
+ * tests (test/helpers/fake-ports.ts), through the same worker set-up as production
+ * (`createOrderWorkers`): the history is a real one, of the real workflow code. See docs/versioning.md.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import type { WorkflowHandle } from '@temporalio/client';
+import { createActivities } from '../src/activities';
+import { PaymentDeclinedError } from '../src/activities/errors';
+import { createOrderWorkers, runWorkersUntil } from '../src/activities/resilience/workers';
+import { getOrderStateQuery, ORDER_WORKFLOW_TYPE, orderSearchAttributes, type OrderState } from '../src/workflows/definitions';
+import { OrderStatus } from '../src/workflows/order-status';
+import { DEFAULT_ORDER_POLICY, orderTotal, type OrderInput } from '../src/workflows/order-types';
+import { FakePorts } from '../test/helpers/fake-ports';
+import { createTimeSkippingEnv } from '../test/helpers/temporal';
+import { historyToJson } from '../test/replay/history-json';
+
+const SCENARIOS = ['happy', 'revoked', 'awaiting-approval'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+function fixtureOrder(scenario: Scenario): OrderInput {
+  const unitPrice = scenario === 'awaiting-approval' ? 80_000 : 1_500;
+  const items = [{ sku: 'SKU-1', quantity: 2, unitPrice }];
+  return {
+    orderId: `order-fixture-${scenario}`,
+    customer: { id: `cust-fixture-${scenario}`, email: 'ada@example.com', name: 'Ada' },
+    items,
+    currency: 'EUR',
+    shippingAddress: { name: 'Ada', line1: '1 Main St', city: 'Paris', postalCode: '75001', country: 'FR' },
+    total: orderTotal(items),
+    policy: { ...DEFAULT_ORDER_POLICY, approvers: ['alice'] },
+  };
+}
+
+async function settled(handle: WorkflowHandle, scenario: Scenario): Promise<OrderState> {
+  if (scenario !== 'awaiting-approval') return (await handle.result()) as OrderState;
+  // Left open, waiting for a decision: poll (queries do not move workflow time).
+  for (let i = 0; i < 400; i++) {
+    const state = await handle.query(getOrderStateQuery);
+    if (state.status === OrderStatus.AWAITING_APPROVAL) return state;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the order never reached AWAITING_APPROVAL');
+}
+
+const EXPECTED: Record<Scenario, OrderStatus> = {
+  happy: OrderStatus.COMPLETED,
+  revoked: OrderStatus.TRANSACTION_REVOKED,
+  'awaiting-approval': OrderStatus.AWAITING_APPROVAL,
+};
+
+async function record(scenario: Scenario, out: string): Promise<void> {
+  const env = await createTimeSkippingEnv();
+  try {
+    const fakes = new FakePorts();
+    if (scenario === 'revoked') fakes.faults.fail('payments.capture', 1, () => new PaymentDeclinedError('payments', 'card declined'));
+    const taskQueue = `record-history-${scenario}`;
+    const workers = await createOrderWorkers({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowsPath: require.resolve('../src/workflows'),
+      activities: createActivities({ ports: fakes.ports, random: () => 0 }),
+    });
+    const input = fixtureOrder(scenario);
+    const state = await runWorkersUntil(workers, async () => {
+      const handle = await env.client.workflow.start(ORDER_WORKFLOW_TYPE, { args: [input], taskQueue, workflowId: input.orderId, typedSearchAttributes: orderSearchAttributes(input) });
+      const result = await settled(handle, scenario);
+      const history = await handle.fetchHistory();
+      fs.mkdirSync(path.dirname(out), { recursive: true });
+      // Pretty-printed so a changed fixture reads well in a diff.
+      fs.writeFileSync(out, `${JSON.stringify(historyToJson(history), null, 2)}\n`);
+      if (scenario === 'awaiting-approval') await handle.terminate('fixture recorded');
+      return result;
+    });
+    if (state.status !== EXPECTED[scenario]) throw new Error(`scenario ${scenario} ended ${state.status}, expected ${EXPECTED[scenario]}`);
+    process.stdout.write(`recorded ${scenario} (${state.status}, ${state.transitions.length} transitions) to ${out}\n`);
+  } finally {
+    await env.teardown();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { scenario: { type: 'string' }, out: { type: 'string' } } });
+  const scenario = values.scenario as Scenario | undefined;
+  if (!scenario || !SCENARIOS.includes(scenario)) {
+    throw new Error(`usage: record-history --scenario ${SCENARIOS.join('|')} [--out test/fixtures/histories/<name>.json]`);
+  }
+  await record(scenario, values.out ?? path.join('test', 'fixtures', 'histories', `${scenario}.json`));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,70 @@
+/**
+ * The worker's Prometheus metrics (circuit breakers), and the optional endpoint that serves
+ * them: `WORKER_METRICS_PORT`, bound to 127.0.0.1 only (scrape it through a sidecar or a
+ * tunnel; the worker has no other inbound port and no authentication).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+export type BreakerState = 'closed' | 'half-open' | 'open' | 'isolated';
+
+/** Gauge values of `circuit_breaker_state`. */
+export const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2, isolated: 3 };
+
+export interface BreakerMetrics {
+  stateChanged(downstream: string, state: BreakerState): void;
+  callRejected(downstream: string): void;
+}
+
+export function createBreakerMetrics(registry: Registry): BreakerMetrics {
+  const transitions = new Counter({
+    name: 'circuit_breaker_transitions_total',
+    help: 'Circuit breaker state changes, by downstream and the state entered.',
+    labelNames: ['downstream', 'state'] as const,
+    registers: [registry],
+  });
+  const state = new Gauge({
+    name: 'circuit_breaker_state',
+    help: 'Current circuit breaker state by downstream: 0 closed, 1 half-open, 2 open, 3 held open.',
+    labelNames: ['downstream'] as const,
+    registers: [registry],
+  });
+  const rejected = new Counter({
+    name: 'circuit_breaker_rejected_calls_total',
+    help: 'Calls failed fast (not sent) because the downstream breaker was open.',
+    labelNames: ['downstream'] as const,
+    registers: [registry],
+  });
+  return {
+    stateChanged(downstream, to) {
+      transitions.inc({ downstream, state: to });
+      state.set({ downstream }, BREAKER_STATE_VALUE[to]);
+    },
+    callRejected(downstream) {
+      rejected.inc({ downstream });
+    },
+  };
+}
+
+/** Serves `GET /metrics` on 127.0.0.1:`port` (0: any free port); resolves once listening. */
+export async function serveMetrics(registry: Registry, port: number): Promise<{ port: number; close(): Promise<void> }> {
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    registry.metrics().then(
+      (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${String(err)}\n`),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

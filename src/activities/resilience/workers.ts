@@ -1,0 +1,70 @@
+/**
+ * The workers of one order task queue: one for the workflows, one per downstream for its
+ * activities (the bulkheads: `src/workflows/task-queues.ts`, docs/resilience.md). Shared by
+ * the worker process, the tests and `scripts/record-history.ts`, so all run the same set-up.
+ */
+import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { DEPENDENCIES, dependencyQueue, type Dependency } from '../../workflows/task-queues';
+import { DEFAULT_BULKHEAD_SIZE } from './config';
+
+export interface OrderWorkersOptions {
+  connection: NativeConnection;
+  namespace?: string;
+  /** The order (workflow) task queue; the activity queues are named after it. */
+  taskQueue: string;
+  workflowsPath?: string;
+  workflowBundle?: WorkerOptions['workflowBundle'];
+  /** One activities object for every queue: the circuit breakers inside it are per process. */
+  activities: object;
+  /** Concurrent activity executions per downstream (its bulkhead size). */
+  concurrency?: Partial<Record<Dependency, number>>;
+  /** Applied to every worker (sinks, heartbeat throttling, shutdown grace…). */
+  common?: Partial<WorkerOptions>;
+}
+
+export async function createOrderWorkers(opts: OrderWorkersOptions): Promise<Worker[]> {
+  const base = { connection: opts.connection, ...(opts.namespace ? { namespace: opts.namespace } : {}), ...opts.common };
+  // The workflow worker also serves activities on the order queue: activities scheduled there by
+  // orders started before the bulkheads existed must still find a worker.
+  const workflows = await Worker.create({
+    ...base,
+    taskQueue: opts.taskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: opts.workflowsPath }),
+    activities: opts.activities,
+  });
+  const bulkheads = await Promise.all(
+    DEPENDENCIES.map((dependency) =>
+      Worker.create({
+        ...base,
+        taskQueue: dependencyQueue(opts.taskQueue, dependency),
+        activities: opts.activities,
+        maxConcurrentActivityTaskExecutions: opts.concurrency?.[dependency] ?? DEFAULT_BULKHEAD_SIZE,
+      }),
+    ),
+  );
+  return [workflows, ...bulkheads];
+}
+
+/** Runs every worker until `fn` settles (or one of them fails), then shuts them all down. */
+export async function runWorkersUntil<T>(workers: Worker[], fn: () => Promise<T>): Promise<T> {
+  const runs = workers.map((w) => w.run());
+  const stopped = runs.map((run) => run.then(() => Promise.reject(new Error('a worker stopped before the work was done'))));
+  try {
+    return await Promise.race([fn(), ...stopped]);
+  } finally {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    await Promise.allSettled(runs);
+    void Promise.allSettled(stopped);
+  }
+}
+
+/** Runs every worker until all stop (a shutdown signal, or one fails: then all are stopped). */
+export async function runWorkers(workers: Worker[]): Promise<void> {
+  const runs = workers.map((w) =>
+    w.run().catch((err: unknown) => {
+      for (const other of workers) if (other.getState() === 'RUNNING') other.shutdown();
+      throw err;
+    }),
+  );
+  await Promise.all(runs);
+}

@@ -1,0 +1,79 @@
+/**
+ * How a forward step of the saga meets a sick dependency:
+ *  - a step with an alternative (backup carrier, rules scorer) takes it when the primary's
+ *    circuit breaker is open or its retries ran out, and records the switch (`state.fallbacks`);
+ *  - a step whose retries ran out (alternative included) parks the order in NEEDS_ATTENTION
+ *    and runs again when an operator retries it;
+ *  - a business rejection or a cancellation goes on to the saga, which compensates.
+ * Orders started before these paths existed keep their old route (`versions.ts`).
+ */
+import { ActivityFailure, isCancellation, patched } from '@temporalio/workflow';
+import type { OrderStep } from './definitions';
+import { FailureType, NON_RETRYABLE_FAILURES } from './failure-types';
+import { describeFailure, rethrowIfBug, type OrderRecorder } from './order-recorder';
+import type { ParkingLot } from './parking';
+import { Patches } from './versions';
+
+type Call<T> = () => Promise<T>;
+
+export interface Alternative<T> {
+  /** What is given up (e.g. "primary") and what is used instead (e.g. "backup"). */
+  from: string;
+  to: string;
+  /** The step the alternative runs as (its attempts and idempotency key); defaults to the step's own. */
+  step?: OrderStep;
+  call: Call<T>;
+}
+
+/**
+ * A failure that says "the dependency did not answer in time", not "no": retries exhausted on
+ * a transient error, or an open breaker. Business rejections and cancellations are not.
+ */
+export function dependencyGaveOut(err: unknown): boolean {
+  if (!(err instanceof ActivityFailure) || isCancellation(err)) return false;
+  const { type } = describeFailure(err);
+  return !NON_RETRYABLE_FAILURES.includes(type) && type !== FailureType.ApprovalRejected;
+}
+
+export class ForwardSteps {
+  constructor(
+    private readonly order: OrderRecorder,
+    private readonly parking: ParkingLot,
+  ) {}
+
+  /** Runs `step` (then its alternative, if any); parks when the dependency gave out, and runs again on retry. */
+  async run<T extends { attempt: number }>(step: OrderStep, call: Call<T>, alternative?: Alternative<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await this.attempt(step, call, alternative);
+      } catch (err) {
+        rethrowIfBug(err);
+        if (!dependencyGaveOut(err) || !patched(Patches.parkOnExhaustedRetries)) throw err;
+        const { type, message } = describeFailure(err);
+        await this.parking.parkUntilRetried(`${step}: retries ran out (${type}: ${message})`, [], step);
+      }
+    }
+  }
+
+  /** After dispatch nothing may be undone: any failure parks the order until an operator retries. */
+  async runToCompletion<T extends { attempt: number }>(step: OrderStep, call: Call<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await this.order.step(step, call);
+      } catch (err) {
+        rethrowIfBug(err);
+        await this.parking.parkUntilRetried(`${step} failed after dispatch: ${describeFailure(err).message}`, [], step);
+      }
+    }
+  }
+
+  private async attempt<T extends { attempt: number }>(step: OrderStep, call: Call<T>, alternative?: Alternative<T>): Promise<T> {
+    try {
+      return await this.order.step(step, call);
+    } catch (err) {
+      if (!alternative || !dependencyGaveOut(err) || !patched(Patches.fallbackPaths)) throw err;
+      this.order.recordFallback(step, alternative.from, alternative.to, err);
+      return this.order.step(alternative.step ?? step, alternative.call);
+    }
+  }
+}

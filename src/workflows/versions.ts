@@ -1,0 +1,16 @@
+/**
+ * Changes to the saga shipped behind `patched()`, so orders already in flight keep the code
+ * path their history recorded (docs/versioning.md has the patched → deprecatePatch → removal
+ * lifecycle). Each id marks one behaviour change; the test in test/replay replays histories
+ * recorded before it against the current code.
+ */
+export const Patches = {
+  /** One high-priority alert when an order overstays INVENTORY_LOCKED (a timer the v1 saga never set). */
+  slaWatchdog: 'sla-watchdog',
+  /** Backup carrier and rules scorer when the primary's breaker is open or its retries ran out (v1 compensated). */
+  fallbackPaths: 'fallback-paths',
+  /** A forward step whose retries ran out parks the order in NEEDS_ATTENTION (v1 compensated → REJECTED). */
+  parkOnExhaustedRetries: 'park-on-exhausted-retries',
+  /** COMPLETED as soon as the goods are out and the stock committed; the customer mail follows (v1 mailed first). */
+  notifyAfterCompletion: 'notify-after-completion',
+} as const;
