@@ -6,9 +6,9 @@
 import { type Client, type WorkflowExecutionDescription, type WorkflowExecutionInfo, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
 import { type UpdateDefinition, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { getOrderStateQuery, ORDER_WORKFLOW_TYPE, type OrderState, retryParkedOrderUpdate, type RetryRequest } from '../workflows/definitions';
+import { getOrderStateQuery, ORDER_WORKFLOW_TYPE, orderSearchAttributes, type OrderState, retryParkedOrderUpdate, type RetryRequest } from '../workflows/definitions';
 import type { OrderInput } from '../workflows/order-types';
-import { CustomerIdKey, OrderCurrencyKey, OrderStatusKey, OrderTotalKey } from '../workflows/search-attributes';
+import { OrderStatusKey } from '../workflows/search-attributes';
 
 export interface OrderMemo {
   /** Fingerprint of the canonical request body that created the order. */
@@ -58,12 +58,7 @@ export class OrdersGateway {
           memo: { ...memo },
           workflowIdConflictPolicy: 'FAIL',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          typedSearchAttributes: [
-            { key: OrderStatusKey, value: 'RECEIVED' },
-            { key: CustomerIdKey, value: input.customer.id },
-            { key: OrderTotalKey, value: input.total },
-            { key: OrderCurrencyKey, value: input.currency },
-          ],
+          typedSearchAttributes: orderSearchAttributes(input),
         }),
       );
       return { started: true };
