@@ -25,7 +25,7 @@ import { OrderStatus } from '../src/workflows/order-status';
 import { DEFAULT_ORDER_POLICY, orderTotal, type OrderInput } from '../src/workflows/order-types';
 import { FakePorts } from '../test/helpers/fake-ports';
 import { createTimeSkippingEnv } from '../test/helpers/temporal';
-import { historyToJson } from '../test/replay/history-json';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 
 const SCENARIOS = ['happy', 'revoked', 'awaiting-approval'] as const;
 type Scenario = (typeof SCENARIOS)[number];
@@ -80,7 +80,7 @@ async function record(scenario: Scenario, out: string): Promise<void> {
       const history = await handle.fetchHistory();
       fs.mkdirSync(path.dirname(out), { recursive: true });
       // Pretty-printed so a changed fixture reads well in a diff.
-      fs.writeFileSync(out, `${JSON.stringify(historyToJson(history), null, 2)}\n`);
+      fs.writeFileSync(out, `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 2)}\n`);
       if (scenario === 'awaiting-approval') await handle.terminate('fixture recorded');
       return result;
     });

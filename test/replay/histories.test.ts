@@ -9,7 +9,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import '../helpers/temporal'; // quiet SDK runtime logger
-import { historyFromJson } from './history-json';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'histories');
 const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
@@ -18,7 +18,7 @@ test('the checked-in histories replay against the current workflow code', async 
   const files = fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
   assert.ok(files.length >= 3, `expected the recorded histories in ${FIXTURES}`);
   const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: silent });
-  const histories = files.map((file) => ({ workflowId: file, history: historyFromJson(JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8'))) }));
+  const histories = files.map((file) => ({ workflowId: file, history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8'))) }));
 
   const outcomes: Record<string, string> = {};
   for await (const result of Worker.runReplayHistories({ workflowBundle, replayName: 'fixtures' }, histories)) {
