@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { decideApprovalUpdate, getOrderStateQuery } from '../../src/workflows/definitions';
 import { FailureType } from '../../src/workflows/failure-types';
 import { OrderStatus } from '../../src/workflows/order-status';
-import { orderInput, setUpSaga, waitForState, withSagaWorker, type Saga } from './harness';
+import { orderInput, setUpSaga, waitForState, updateRefusal, withSagaWorker, type Saga } from './harness';
 
 let saga: Saga;
 before(async () => {
@@ -17,15 +16,6 @@ after(async () => {
 /** Total 5 000 > threshold 1 000: this order waits for a human. */
 const bigOrder = () => orderInput({ policy: { approvalThreshold: 1_000 } });
 const awaiting = (s: { status: string }) => s.status === OrderStatus.AWAITING_APPROVAL;
-
-async function refusal(p: Promise<unknown>): Promise<string> {
-  const err = await p.then(
-    () => assert.fail('the update was accepted'),
-    (e: unknown) => e,
-  );
-  assert.ok(err instanceof WorkflowUpdateFailedError, String(err));
-  return err.cause?.message ?? '';
-}
 
 test('approved: the update returns the opened gate, then the order completes', async () => {
   await withSagaWorker(saga, async ({ fakes, start }) => {
@@ -81,15 +71,15 @@ test('the validator refuses an unknown approver, a decision when none is awaited
     const open = fakes.faults.gate('inventory.reserve');
     const handle = await start(bigOrder());
     await waitForState(handle, (s) => s.currentStep === 'reserveInventory');
-    assert.match(await refusal(handle.executeUpdate(decideApprovalUpdate, { args: [{ decision: 'approve', approver: 'alice' }] })), /not awaiting approval \(status RECEIVED\)/);
+    assert.match(await updateRefusal(handle.executeUpdate(decideApprovalUpdate, { args: [{ decision: 'approve', approver: 'alice' }] })), /not awaiting approval \(status RECEIVED\)/);
     open();
 
     await waitForState(handle, awaiting);
-    assert.match(await refusal(handle.executeUpdate(decideApprovalUpdate, { args: [{ decision: 'approve', approver: 'mallory' }] })), /mallory is not an approver/);
+    assert.match(await updateRefusal(handle.executeUpdate(decideApprovalUpdate, { args: [{ decision: 'approve', approver: 'mallory' }] })), /mallory is not an approver/);
     assert.equal((await handle.query(getOrderStateQuery)).status, OrderStatus.AWAITING_APPROVAL, 'a refused decision changes nothing');
 
     await handle.executeUpdate(decideApprovalUpdate, { args: [{ decision: 'approve', approver: 'alice' }] });
-    assert.match(await refusal(handle.executeUpdate(decideApprovalUpdate, { args: [{ decision: 'reject', approver: 'bob' }] })), /not awaiting approval/);
+    assert.match(await updateRefusal(handle.executeUpdate(decideApprovalUpdate, { args: [{ decision: 'reject', approver: 'bob' }] })), /not awaiting approval/);
     const done = await handle.result();
     assert.equal(done.status, OrderStatus.COMPLETED);
     assert.equal(done.approval?.decision?.approver, 'alice');

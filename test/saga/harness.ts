@@ -4,6 +4,7 @@
  * their own task queues) with fresh fake downstreams per test, and a capture of the workflow
  * logger's lines. Circuit breakers in front of the fakes on request.
  */
+import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type InjectedSinks, type LoggerSinks, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type BackoffSettings } from '../../src/activities';
@@ -11,7 +12,7 @@ import { DownstreamBreakers, withCircuitBreakers } from '../../src/activities/re
 import type { BreakerName, BreakerSettings } from '../../src/activities/resilience/config';
 import { createOrderWorkers, runWorkersUntil } from '../../src/activities/resilience/workers';
 import type { Dependency } from '../../src/workflows/task-queues';
-import type { WorkflowHandle, WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { getOrderStateQuery, ORDER_WORKFLOW_TYPE, orderSearchAttributes, type OrderState } from '../../src/workflows/definitions';
 import { DEFAULT_ORDER_POLICY, orderTotal, type OrderInput, type OrderPolicy } from '../../src/workflows/order-types';
 import { FakePorts, type FakePortsOptions } from '../helpers/fake-ports';
@@ -123,4 +124,14 @@ export async function waitForState(handle: WorkflowHandle, predicate: (s: OrderS
     if (Date.now() > deadline) throw new Error(`state never matched; last status ${state.status}, step ${state.currentStep}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The reason a workflow update's validator (or handler) refused the update with. */
+export async function updateRefusal(p: Promise<unknown>): Promise<string> {
+  const err = await p.then(
+    () => assert.fail('the update was accepted'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof WorkflowUpdateFailedError, String(err));
+  return err.cause?.message ?? '';
 }
