@@ -111,6 +111,14 @@ export function createActivities(deps: ActivityDeps) {
       const carrier = ports.carriers[req.carrier ?? 'primary'];
       return call('dispatchShipment', (opts) => carrier.dispatch({ orderId: req.orderId, address: req.address, items: req.items }, opts));
     },
+    /**
+     * Before shipping with the other carrier: gives up this carrier's dispatch under the
+     * dispatch key (cancels it if it landed, refuses it if it arrives late), so the order
+     * cannot ship twice.
+     */
+    async voidShipment(req: { orderId: string; carrier: 'primary' | 'backup' }): Promise<Attempted<CompensationResult>> {
+      return call('voidShipment', (opts, key) => ports.carriers[req.carrier].voidShipment({ orderId: req.orderId, shipmentKey: key('dispatchShipment') }, opts));
+    },
     async notifyCustomer(req: { orderId: string; customerId: string; email: string; template: string; data: Record<string, unknown> }): Promise<Attempted<{ notificationId: string }>> {
       return call('notifyCustomer', (opts) => ports.notifications.send({ ...req, channel: 'email' }, opts));
     },

@@ -29,7 +29,7 @@ export interface Reservation {
  * no-op (`not_found`) when the forward step never took effect.
  */
 export interface CompensationResult {
-  status: 'released' | 'refunded' | 'not_found';
+  status: 'released' | 'refunded' | 'voided' | 'not_found';
   /** Id of the reservation / refund, when there was something to undo. */
   id: string | null;
 }
@@ -73,6 +73,13 @@ export interface CarrierPort {
   readonly name: string;
   /** Throws AddressRejectedError for an undeliverable address. */
   dispatch(req: { orderId: string; address: ShippingAddress; items: Pick<OrderItem, 'sku' | 'quantity'>[] }, opts: CallOptions): Promise<Shipment>;
+  /**
+   * Gives up the dispatch made (or still travelling) with `shipmentKey`, the idempotency key of
+   * `dispatch`: cancels the shipment if it was created (`voided`), and otherwise voids the key
+   * so a late request with it is refused (`not_found`). Idempotent. Run before shipping with
+   * another carrier when this one may have received the order but never answered.
+   */
+  voidShipment(req: { orderId: string; shipmentKey: string }, opts: CallOptions): Promise<CompensationResult>;
 }
 
 export interface FraudAssessment {

@@ -23,6 +23,7 @@ const ORDER_STEPS: Record<OrderStep, true> = {
   refundPayment: true,
   pageApprovers: true,
   scoreFraudByRules: true,
+  voidShipment: true,
   raiseSlaAlert: true,
 };
 const orderStepSchema = z.enum(Object.keys(ORDER_STEPS) as [OrderStep, ...OrderStep[]]);

@@ -38,6 +38,7 @@ export type OrderStep =
   | 'refundPayment'
   | 'pageApprovers'
   | 'scoreFraudByRules'
+  | 'voidShipment'
   | 'raiseSlaAlert';
 
 export interface StatusTransition {

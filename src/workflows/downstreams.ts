@@ -18,6 +18,7 @@ export function downstreamProxies() {
     payments: on('payments', ActivityPolicies.payments),
     primaryCarrier: on('shipping', ActivityPolicies.primaryCarrier),
     backupCarrier: on('shipping', ActivityPolicies.backupCarrier),
+    carrierVoid: on('shipping', ActivityPolicies.carrierVoid),
     notifications: on('notifications', ActivityPolicies.notifications),
     alerts: on('alerts', ActivityPolicies.alerts),
     // Undo steps share their downstream's bulkhead, with the more patient compensation policy.

@@ -2,6 +2,7 @@
  * How a forward step of the saga meets a sick dependency:
  *  - a step with an alternative (backup carrier, rules scorer) takes it when the primary's
  *    circuit breaker is open or its retries ran out, and records the switch (`state.fallbacks`);
+ *    when the primary may have acted without answering, that is given up first (`abandon`);
  *  - a step whose retries ran out (alternative included) parks the order in NEEDS_ATTENTION
  *    and runs again when an operator retries it;
  *  - a business rejection or a cancellation goes on to the saga, which compensates.
@@ -23,6 +24,22 @@ export interface Alternative<T> {
   /** The step the alternative runs as (its attempts and idempotency key); defaults to the step's own. */
   step?: OrderStep;
   call: Call<T>;
+  /**
+   * Gives up what the primary may have done under the step's key (a carrier's void) before the
+   * alternative runs, so both cannot take effect: a primary that received the request but never
+   * answered must not ship too. When it cannot be done the order parks instead of risking it.
+   */
+  abandon?: { step: OrderStep; call: Call<{ attempt: number }> };
+}
+
+/**
+ * Whether a request of this order may have reached the primary. Only a breaker that was
+ * already open on the very first attempt proves nothing left the worker; any other failure
+ * (a timeout above all) may hide an effect.
+ */
+export function mayHaveReachedPrimary(err: unknown): boolean {
+  const { type, attempt } = describeFailure(err);
+  return !(type === FailureType.CircuitOpen && attempt === 1);
 }
 
 /**
@@ -72,6 +89,7 @@ export class ForwardSteps {
       return await this.order.step(step, call);
     } catch (err) {
       if (!alternative || !dependencyGaveOut(err) || !patched(Patches.fallbackPaths)) throw err;
+      if (alternative.abandon && mayHaveReachedPrimary(err)) await this.order.step(alternative.abandon.step, alternative.abandon.call);
       this.order.recordFallback(step, alternative.from, alternative.to, err);
       return this.order.step(alternative.step ?? step, alternative.call);
     }

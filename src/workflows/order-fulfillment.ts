@@ -34,7 +34,7 @@ export async function orderFulfillment(input: OrderInput): Promise<OrderState> {
   const { orderId } = input;
   const lines = input.items.map(({ sku, quantity }) => ({ sku, quantity }));
   // One proxy per downstream, on its own task queue (bulkhead) with its own policy.
-  const { inventory, fraudModel, fraudRules, payments, primaryCarrier, backupCarrier, notifications, alerts, undoInventory, undoPayments } = downstreamProxies();
+  const { inventory, fraudModel, fraudRules, payments, primaryCarrier, backupCarrier, carrierVoid, notifications, alerts, undoInventory, undoPayments } = downstreamProxies();
   const order = new OrderRecorder(input);
   const compensations = new CompensationStack(order);
   const parking = new ParkingLot(order);
@@ -89,7 +89,12 @@ export async function orderFulfillment(input: OrderInput): Promise<OrderState> {
     dispatchStarted = true;
     const parcel = { orderId, address: input.shippingAddress, items: lines };
     const shipment = await CancellationScope.nonCancellable(() =>
-      steps.run('dispatchShipment', () => primaryCarrier.dispatchShipment({ ...parcel, carrier: 'primary' }), { from: 'primary', to: 'backup', call: () => backupCarrier.dispatchShipment({ ...parcel, carrier: 'backup' }) }),
+      steps.run('dispatchShipment', () => primaryCarrier.dispatchShipment({ ...parcel, carrier: 'primary' }), {
+        from: 'primary',
+        to: 'backup',
+        call: () => backupCarrier.dispatchShipment({ ...parcel, carrier: 'backup' }),
+        abandon: { step: 'voidShipment', call: () => carrierVoid.voidShipment({ orderId, carrier: 'primary' }) },
+      }),
     );
     order.state.shipment = { shipmentId: shipment.shipmentId, trackingNumber: shipment.trackingNumber, carrier: shipment.carrier };
     order.transition(OrderStatus.SHIPPING_DISPATCHED, `shipment ${shipment.shipmentId} with ${shipment.carrier}`, shipment.attempt);

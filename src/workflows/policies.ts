@@ -51,6 +51,8 @@ export const ActivityPolicies = {
   /** The primary carrier gives way to the backup carrier; the backup has no alternative. */
   primaryCarrier: policy('30 seconds', '10 seconds', 10, { withFallback: true }),
   backupCarrier: policy('30 seconds', '10 seconds', 10),
+  /** Giving up a primary dispatch before the backup ships: patient enough to outlast a breaker's 30 s. */
+  carrierVoid: policy('10 seconds', '5 seconds', 8),
   /** Customer mail and approver pages: non-critical, a failure never fails or delays the order. */
   notifications: policy('10 seconds', '5 seconds', 5),
   /** SLA alerts: high priority, so more patience than a customer mail. */

@@ -18,6 +18,8 @@ export type Operation =
   | 'payments.refund'
   | 'carrier.primary'
   | 'carrier.backup'
+  | 'carrier.primary.void'
+  | 'carrier.backup.void'
   | 'fraud.model'
   | 'fraud.rules'
   | 'notifications.send'
@@ -242,8 +244,11 @@ export class FakePayments {
 }
 
 export class FakeCarrier {
+  /** Live shipments by dispatch key; a voided one moves to `voided`. */
   readonly shipments = new Map<string, Shipment>();
+  readonly voided = new Map<string, Shipment | null>();
   private readonly results = new KeyStore<Shipment>();
+  private readonly voids = new KeyStore<CompensationResult>();
   private seq = 0;
   readonly port: DownstreamPorts['carriers']['primary'];
 
@@ -253,10 +258,21 @@ export class FakeCarrier {
       dispatch: (_req, opts) =>
         faults.run(`carrier.${name}`, opts, () =>
           this.results.once(opts.idempotencyKey, () => {
+            if (this.voided.has(opts.idempotencyKey)) throw new InvalidRequestError(name, 'dispatch key was voided');
             const n = ++this.seq;
             const shipment = { shipmentId: `shp_${name}_${n}`, trackingNumber: `TRK-${name.toUpperCase()}-${n}`, carrier: name };
             this.shipments.set(opts.idempotencyKey, shipment);
             return shipment;
+          }),
+        ),
+      // Its own fault key, so a test can make dispatch sick while the void still answers.
+      voidShipment: (req, opts) =>
+        faults.run(`carrier.${name}.void`, opts, () =>
+          this.voids.once(opts.idempotencyKey, () => {
+            const shipment = this.shipments.get(req.shipmentKey) ?? null;
+            this.shipments.delete(req.shipmentKey);
+            this.voided.set(req.shipmentKey, shipment);
+            return shipment ? { status: 'voided', id: shipment.shipmentId } : { status: 'not_found', id: null };
           }),
         ),
     };

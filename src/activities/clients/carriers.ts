@@ -1,9 +1,11 @@
 /** CarrierPort over HTTP, against a carrier reference service (or your own, same API). */
 import { z } from 'zod';
-import { AddressRejectedError } from '../errors';
+import { AddressRejectedError, InvalidRequestError } from '../errors';
 import type { CarrierPort } from '../ports';
+import { compensationResultSchema } from './compensation';
 import { callDownstream, type DownstreamEndpoint } from './http';
 
+const voidResult = compensationResultSchema('voided');
 const shipment = z.object({ shipmentId: z.string().min(1), trackingNumber: z.string().min(1), carrier: z.string().min(1) });
 
 /** `name` identifies the carrier in errors and results (the services' CARRIER_*_NAME). */
@@ -31,9 +33,19 @@ export function createCarrierClient(options: { name: string; baseUrl: string; ti
         body,
         ...opts,
         response: shipment,
-        rejections: { address_rejected: AddressRejectedError },
+        // shipment_voided: this key was given up for another carrier; never retried.
+        rejections: { address_rejected: AddressRejectedError, shipment_voided: InvalidRequestError },
       });
       return { shipmentId: result.shipmentId, trackingNumber: result.trackingNumber, carrier: result.carrier };
+    },
+    async voidShipment(req, opts) {
+      return callDownstream(endpoint, {
+        method: 'POST',
+        path: '/shipments/void',
+        body: { orderId: req.orderId, shipmentKey: req.shipmentKey },
+        ...opts,
+        response: voidResult,
+      });
     },
   };
 }

@@ -9,7 +9,7 @@
  */
 import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen, IsolatedCircuitError, type CircuitBreakerPolicy } from 'cockatiel';
 import { BusinessRejectionError, CircuitOpenError, DownstreamError } from '../errors';
-import type { CallOptions, DownstreamPorts, FraudPort } from '../ports';
+import type { CallOptions, CarrierPort, DownstreamPorts, FraudPort } from '../ports';
 import { BREAKER_NAMES, DEFAULT_BREAKER, type BreakerName, type BreakerSettings } from './config';
 import type { BreakerMetrics, BreakerState } from './metrics';
 
@@ -87,6 +87,11 @@ export class DownstreamBreakers {
 /** The same ports, every call going through its downstream's breaker. */
 export function withCircuitBreakers(ports: DownstreamPorts, breakers: DownstreamBreakers): DownstreamPorts {
   const scorer = (port: FraudPort, name: BreakerName): FraudPort => ({ score: (req, opts) => breakers.call(name, opts, () => port.score(req, opts)) });
+  const carrier = (port: CarrierPort, name: BreakerName): CarrierPort => ({
+    name: port.name,
+    dispatch: (req, opts) => breakers.call(name, opts, () => port.dispatch(req, opts)),
+    voidShipment: (req, opts) => breakers.call(name, opts, () => port.voidShipment(req, opts)),
+  });
   const { inventory, payments, carriers, fraud, notifications } = ports;
   return {
     inventory: {
@@ -99,8 +104,8 @@ export function withCircuitBreakers(ports: DownstreamPorts, breakers: Downstream
       refund: (req, opts) => breakers.call('payments', opts, () => payments.refund(req, opts)),
     },
     carriers: {
-      primary: { name: carriers.primary.name, dispatch: (req, opts) => breakers.call('carrierPrimary', opts, () => carriers.primary.dispatch(req, opts)) },
-      backup: { name: carriers.backup.name, dispatch: (req, opts) => breakers.call('carrierBackup', opts, () => carriers.backup.dispatch(req, opts)) },
+      primary: carrier(carriers.primary, 'carrierPrimary'),
+      backup: carrier(carriers.backup, 'carrierBackup'),
     },
     fraud: { model: scorer(fraud.model, 'fraudModel'), rules: scorer(fraud.rules, 'fraudRules') },
     notifications: { send: (req, opts) => breakers.call('notifications', opts, () => notifications.send(req, opts)) },

@@ -103,6 +103,17 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX notifications_order_idx ON notifications (order_id);
     `,
   },
+  {
+    // A carrier can void a dispatch: the shipment (or, when it never arrived, a marker row
+    // holding its key) is 'voided', so a late request with that key is refused.
+    id: '002_carrier_voids',
+    sql: `
+      ALTER TABLE carrier_shipments ADD COLUMN status text NOT NULL DEFAULT 'dispatched' CHECK (status IN ('dispatched', 'voided'));
+      ALTER TABLE carrier_shipments ALTER COLUMN tracking_number DROP NOT NULL;
+      ALTER TABLE carrier_shipments ALTER COLUMN address DROP NOT NULL;
+      ALTER TABLE carrier_shipments ALTER COLUMN items DROP NOT NULL;
+    `,
+  },
 ];
 
 /** Applies the migrations not applied yet. Safe to run at every start. */

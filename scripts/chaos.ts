@@ -1,0 +1,66 @@
+/**
+ * The chaos run: the real stack (Temporal dev server, reference services, worker, API) as
+ * child processes on ports of its own, a few hundred orders through the API while the
+ * downstreams misbehave, the worker killed and restarted mid-saga and one dependency down for a
+ * while; then the ledger audit. Exits 1 when any audit figure is not 0. See docs/chaos.md.
+ *
+ *   npm run chaos -- [--orders 300] [--rate 10] [--outage payments] [--outage-seconds 20]
+ *                    [--worker-down-seconds 3] [--settle-seconds 240] [--base-port 17230] [--seed 1] [--keep]
+ */
+import { parseArgs } from 'node:util';
+import { totalOf } from './chaos/audit';
+import { printReport } from './chaos/report';
+import { runChaos } from './chaos/run';
+import { SERVICES, type Service } from './chaos/stack';
+
+const say = (m: string) => process.stdout.write(`[chaos] ${m}\n`);
+
+function number(value: string | undefined, fallback: number, name: string, min = 0): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) throw new Error(`--${name} expects a number ≥ ${min} (got ${value})`);
+  return n;
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      orders: { type: 'string' },
+      rate: { type: 'string' },
+      outage: { type: 'string' },
+      'outage-seconds': { type: 'string' },
+      'worker-down-seconds': { type: 'string' },
+      'settle-seconds': { type: 'string' },
+      'base-port': { type: 'string' },
+      seed: { type: 'string' },
+      keep: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const outage = (values.outage ?? 'payments') as Service;
+  if (!SERVICES.includes(outage)) throw new Error(`--outage expects one of ${SERVICES.join(', ')}`);
+  const report = await runChaos({
+    orders: number(values.orders, 300, 'orders', 1),
+    rate: number(values.rate, 10, 'rate', 0.1),
+    outage,
+    outageSeconds: number(values['outage-seconds'], 20, 'outage-seconds'),
+    workerDownSeconds: number(values['worker-down-seconds'], 3, 'worker-down-seconds'),
+    settleSeconds: number(values['settle-seconds'], 240, 'settle-seconds', 1),
+    basePort: number(values['base-port'], 17_230, 'base-port', 1024),
+    seed: number(values.seed, 1, 'seed'),
+    keep: values.keep ?? false,
+    say,
+  });
+  printReport(report, say);
+  const bad = totalOf(report.figures);
+  say(bad === 0 ? 'audit clean: every figure is 0' : `audit FAILED: ${bad} finding(s)`);
+  return bad === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`[chaos] failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(2);
+  },
+);

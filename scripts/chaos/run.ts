@@ -1,0 +1,199 @@
+/**
+ * One chaos run, start to finish: the stack up, orders submitted at a steady rate while the
+ * downstreams are sick, the worker SIGKILLed and restarted mid-saga, one dependency fully down
+ * for a while; then faults off, approvals given, parked orders drained, a bounded wait for every
+ * order to settle, the ledger audit and the recovery time. Always stops every child process.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { OrderState } from '../../src/workflows/definitions';
+import { OrderStatus } from '../../src/workflows/order-status';
+import { audit, isSettled, readLedgers, type Figures, type FinalView } from './audit';
+import { applyBackground, BACKGROUND_FAULTS, clearFaults, setFaults, stockUp } from './faults';
+import { inBatches, OrdersApi, planOrders, STOCKED_SKUS, type PlannedOrder } from './orders';
+import { layout, startStack, type Service } from './stack';
+import { Supervisor } from './supervisor';
+
+export interface ChaosOptions {
+  orders: number;
+  /** Orders submitted per second. */
+  rate: number;
+  basePort: number;
+  outage: Service;
+  outageSeconds: number;
+  /** Seconds the worker stays dead after its SIGKILL. */
+  workerDownSeconds: number;
+  /** How long, after the faults end, orders may take to settle. */
+  settleSeconds: number;
+  seed: number;
+  /** Keep the temporary data and logs (always kept when the run fails). */
+  keep: boolean;
+  say: (message: string) => void;
+}
+
+export interface ChaosReport {
+  figures: Figures;
+  submitted: number;
+  accepted: number;
+  /** Submissions the API never accepted (after bounded retries), by last HTTP status. */
+  refused: Record<string, number>;
+  outcomes: Record<string, number>;
+  workerRestarts: number;
+  /** From the end of the outage to the first completion of an order that needed the dependency after it. */
+  recoveryMs: number | null;
+  /** From the end of the outage until the last order held up by it completed. */
+  backlogClearedMs: number | null;
+  durationMs: number;
+  dataDir: string;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The status an order reaches once `service` has done its part (for the recovery measurement). */
+const PASSED: Record<Service, OrderStatus> = {
+  inventory: OrderStatus.INVENTORY_LOCKED,
+  payments: OrderStatus.PAYMENT_CAPTURED,
+  carrierPrimary: OrderStatus.SHIPPING_DISPATCHED,
+  carrierBackup: OrderStatus.SHIPPING_DISPATCHED,
+  fraud: OrderStatus.PAYMENT_CAPTURED,
+  notifications: OrderStatus.COMPLETED,
+};
+
+export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
+  const started = Date.now();
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'order-saga-chaos-'));
+  const sup = new Supervisor(path.join(dataDir, 'logs'), o.say);
+  let failed = true;
+  try {
+    const l = layout(o.basePort);
+    const stack = await startStack(sup, l, dataDir, o.say);
+    const api = new OrdersApi(stack.apiUrl, stack.credentials);
+    await stockUp(l, STOCKED_SKUS);
+
+    const plan = planOrders(o.orders, o.seed);
+    const accepted = new Map<string, PlannedOrder>();
+    const refused: Record<string, number> = {};
+    const latest = new Map<string, OrderState>();
+    const windowMs = (o.orders / o.rate) * 1000;
+    o.say(`submitting ${o.orders} orders over ${(windowMs / 1000).toFixed(0)} s with background faults on every dependency`);
+    await applyBackground(l);
+
+    // The timeline of the chaos, relative to the first submission.
+    const t0 = Date.now();
+    const submissions = inBatches(plan, 16, async (order, i) => {
+      await sleep(Math.max(0, t0 + (i * 1000) / o.rate - Date.now()));
+      const { orderId, lastStatus } = await api.submit(order);
+      if (orderId) accepted.set(orderId, order);
+      else refused[String(lastStatus ?? 'no answer')] = (refused[String(lastStatus ?? 'no answer')] ?? 0) + 1;
+    });
+
+    const at = (fraction: number) => sleep(Math.max(0, t0 + fraction * windowMs - Date.now()));
+    let workerRestarts = 0;
+    let outageStart = 0;
+    let outageEnd = 0;
+    const timeline = (async () => {
+      await at(0.3);
+      o.say('SIGKILL the worker (mid-saga)');
+      await sup.kill('worker');
+      await sleep(o.workerDownSeconds * 1000);
+      sup.restart('worker');
+      workerRestarts += 1;
+      o.say('worker restarted');
+      await at(0.5);
+      outageStart = Date.now();
+      o.say(`outage: ${o.outage} answers 503 to everything for ${o.outageSeconds} s`);
+      await setFaults(l, o.outage, { outage: 'unavailable' });
+      await sleep(o.outageSeconds * 1000);
+      await (o.outage in BACKGROUND_FAULTS ? applyBackground(l) : setFaults(l, o.outage, {}));
+      outageEnd = Date.now();
+      o.say(`outage over: ${o.outage} answers again`);
+    })();
+
+    // Approvers and the watch on every order, until all settle or the deadline passes.
+    let deadline = Number.POSITIVE_INFINITY;
+    const decided = new Set<string>();
+    let drained = false;
+    const watch = async () => {
+      for (;;) {
+        await inBatches([...accepted.keys()], 16, async (orderId) => {
+          const known = latest.get(orderId);
+          if (known && isSettled(known) && known.status !== OrderStatus.AWAITING_APPROVAL && known.status !== OrderStatus.NEEDS_ATTENTION) return;
+          const state = await api.state(orderId);
+          if (!state || state === 'missing') return;
+          latest.set(orderId, state);
+          if (state.status === OrderStatus.AWAITING_APPROVAL && !decided.has(orderId)) {
+            decided.add(orderId);
+            // Most approvals are given; one review in three is refused, to take the rejection route too.
+            const reject = accepted.get(orderId)?.scenario === 'review' && orderId.endsWith('3');
+            await api.decide(orderId, reject ? 'reject' : 'approve');
+          }
+        });
+        const states = [...accepted.keys()].map((id) => latest.get(id));
+        const waiting = states.filter((s) => !s || !isSettled(s) || s.status === OrderStatus.AWAITING_APPROVAL).length;
+        const parked = states.filter((s) => s?.status === OrderStatus.NEEDS_ATTENTION).length;
+        if (Number.isFinite(deadline) && waiting === 0 && parked > 0 && !drained) {
+          drained = true;
+          o.say(`${parked} order(s) parked in NEEDS_ATTENTION: draining the dead letters through the API`);
+          await api.drainDeadLetters();
+          continue;
+        }
+        if (Number.isFinite(deadline) && (waiting === 0 || Date.now() > deadline)) return;
+        await sleep(1_000);
+      }
+    };
+    const watching = watch();
+    await Promise.all([submissions, timeline]);
+    o.say(`${accepted.size} orders accepted; faults off, waiting up to ${o.settleSeconds} s for every order to settle`);
+    await clearFaults(l);
+    deadline = Date.now() + o.settleSeconds * 1000;
+    await watching;
+    sup.assertAlive('temporal', 'services', 'worker', 'api');
+
+    // Final reads: every accepted order, and the ledgers.
+    const finals = new Map<string, FinalView>();
+    await inBatches([...accepted.keys()], 16, async (orderId) => {
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const state = await api.state(orderId);
+        if (state) return void finals.set(orderId, state);
+        await sleep(500);
+      }
+      finals.set(orderId, 'unreadable');
+    });
+    const figures = audit(finals, await readLedgers(l));
+    const outcomes: Record<string, number> = {};
+    for (const view of finals.values()) {
+      const key = typeof view === 'string' ? view : view.status;
+      outcomes[key] = (outcomes[key] ?? 0) + 1;
+    }
+    const { recoveryMs, backlogClearedMs } = recovery([...finals.values()], PASSED[o.outage], outageStart, outageEnd);
+    failed = false;
+    return { figures, submitted: plan.length, accepted: accepted.size, refused, outcomes, workerRestarts, recoveryMs, backlogClearedMs, durationMs: Date.now() - started, dataDir };
+  } finally {
+    await sup.stopAll();
+    if (!failed && !o.keep) fs.rmSync(dataDir, { recursive: true, force: true });
+    else o.say(`data and logs kept in ${dataDir}`);
+  }
+}
+
+/** Recovery, from the orders' own transition times (workflow time is the host clock on a dev server). */
+function recovery(views: FinalView[], passed: OrderStatus, outageStart: number, outageEnd: number): { recoveryMs: number | null; backlogClearedMs: number | null } {
+  const time = (s: OrderState, to: OrderStatus) => {
+    const t = s.transitions.find((x) => x.to === to);
+    return t ? Date.parse(t.at) : null;
+  };
+  const completedAfter: { passedAt: number; completedAt: number; receivedAt: number }[] = [];
+  for (const v of views) {
+    if (typeof v === 'string' || v.status !== OrderStatus.COMPLETED) continue;
+    const passedAt = time(v, passed);
+    const completedAt = time(v, OrderStatus.COMPLETED);
+    const receivedAt = time(v, OrderStatus.RECEIVED);
+    if (passedAt !== null && completedAt !== null && receivedAt !== null) completedAfter.push({ passedAt, completedAt, receivedAt });
+  }
+  const needed = completedAfter.filter((c) => c.passedAt >= outageEnd);
+  const heldUp = completedAfter.filter((c) => c.receivedAt < outageEnd && c.passedAt >= outageStart);
+  return {
+    recoveryMs: needed.length > 0 ? Math.min(...needed.map((c) => c.completedAt)) - outageEnd : null,
+    backlogClearedMs: heldUp.length > 0 ? Math.max(...heldUp.map((c) => c.completedAt)) - outageEnd : null,
+  };
+}

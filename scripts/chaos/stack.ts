@@ -1,0 +1,114 @@
+/**
+ * The real stack, as child processes on ports of its own (loopback only, away from the
+ * development defaults 3000, 4001–4006, 7233 and 8233): a Temporal dev server on a fresh
+ * SQLite file, the reference services on a fresh embedded database, the worker and the API,
+ * each via `tsx src/main.ts <role>` with environment overrides.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { loadConfig, temporalSchema } from '../../src/config';
+import { resolveBinary, TEMPORAL_CLI } from '../../src/temporal/binaries';
+import { devServerArgs } from '../../src/temporal/dev-server';
+import { PROJECT_ROOT } from '../../src/paths';
+import type { Supervisor } from './supervisor';
+
+export const HOST = '127.0.0.1';
+export const SERVICES = ['inventory', 'payments', 'carrierPrimary', 'carrierBackup', 'fraud', 'notifications'] as const;
+export type Service = (typeof SERVICES)[number];
+
+export interface Layout {
+  temporal: number;
+  temporalUi: number;
+  services: Record<Service, number>;
+  api: number;
+}
+
+/** Every port of the run, from one base: base+3 Temporal, base+4 its UI, base+11… services, base+20 API. */
+export function layout(base: number): Layout {
+  const services = Object.fromEntries(SERVICES.map((s, i) => [s, base + 11 + i])) as Record<Service, number>;
+  return { temporal: base + 3, temporalUi: base + 4, services, api: base + 20 };
+}
+
+export const serviceUrl = (l: Layout, s: Service) => `http://${HOST}:${l.services[s]}`;
+
+/** Credentials made up for this run only. */
+export interface Credentials {
+  signingSecret: string;
+  approverToken: string;
+  operatorToken: string;
+}
+
+export function freshCredentials(): Credentials {
+  const token = () => randomBytes(24).toString('hex');
+  return { signingSecret: token(), approverToken: token(), operatorToken: token() };
+}
+
+const MAIN = path.join(PROJECT_ROOT, 'src', 'main.ts');
+
+/**
+ * `tsx src/main.ts <role>`, as ONE process: node with tsx's loader, not the tsx CLI (which
+ * would run the role in a grandchild that a SIGKILL of its parent leaves running).
+ */
+function role(name: string, env: Record<string, string>) {
+  return { name, command: process.execPath, args: ['--import', 'tsx', MAIN, name], env: { LOG_LEVEL: 'warn', ...env } };
+}
+
+export interface Stack {
+  layout: Layout;
+  credentials: Credentials;
+  apiUrl: string;
+}
+
+export async function startStack(sup: Supervisor, l: Layout, dataDir: string, say: (m: string) => void): Promise<Stack> {
+  const temporalAddress = `${HOST}:${l.temporal}`;
+  const cli = await resolveBinary(TEMPORAL_CLI, { log: say });
+  if (!cli) throw new Error('Temporal CLI not found: run `npm run temporal:install` (or set TEMPORAL_CLI_PATH)');
+  const temporalConfig = loadConfig(temporalSchema, { TEMPORAL_ADDRESS: temporalAddress });
+  say(`Temporal dev server on ${temporalAddress} (UI ${HOST}:${l.temporalUi}), state in ${dataDir}`);
+  sup.start({ name: 'temporal', command: cli.path, args: devServerArgs({ config: temporalConfig, uiPort: l.temporalUi, dbFile: path.join(dataDir, 'temporal.sqlite') }) });
+
+  const serviceEnv = {
+    SERVICES_HOST: HOST,
+    SERVICES_DATA_DIR: path.join(dataDir, 'services'),
+    INVENTORY_PORT: String(l.services.inventory),
+    PAYMENTS_PORT: String(l.services.payments),
+    CARRIER_PRIMARY_PORT: String(l.services.carrierPrimary),
+    CARRIER_BACKUP_PORT: String(l.services.carrierBackup),
+    FRAUD_PORT: String(l.services.fraud),
+    NOTIFICATIONS_PORT: String(l.services.notifications),
+  };
+  say(`reference services on ${HOST}:${l.services.inventory}–${l.services.notifications}`);
+  sup.start(role('services', serviceEnv));
+
+  await sup.waitForPort(HOST, l.temporal, 'temporal', 60_000);
+  await Promise.all(SERVICES.map((s) => sup.waitForHttp(`${serviceUrl(l, s)}/healthz`, 'services', 120_000)));
+
+  const temporalEnv = { TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: 'default', TEMPORAL_UI_URL: `http://${HOST}:${l.temporalUi}` };
+  sup.start(
+    role('worker', {
+      ...temporalEnv,
+      INVENTORY_URL: serviceUrl(l, 'inventory'),
+      PAYMENTS_URL: serviceUrl(l, 'payments'),
+      CARRIER_PRIMARY_URL: serviceUrl(l, 'carrierPrimary'),
+      CARRIER_BACKUP_URL: serviceUrl(l, 'carrierBackup'),
+      FRAUD_URL: serviceUrl(l, 'fraud'),
+      NOTIFICATIONS_URL: serviceUrl(l, 'notifications'),
+      SLA_ALERT_WEBHOOK_URL: `${serviceUrl(l, 'notifications')}/alerts`,
+    }),
+  );
+
+  const credentials = freshCredentials();
+  sup.start(
+    role('api', {
+      ...temporalEnv,
+      API_HOST: HOST,
+      API_PORT: String(l.api),
+      API_SIGNING_SECRETS: credentials.signingSecret,
+      API_TOKENS: `${credentials.approverToken}:approver:chaos-approver,${credentials.operatorToken}:operator:chaos-operator`,
+    }),
+  );
+  const apiUrl = `http://${HOST}:${l.api}`;
+  await sup.waitForHttp(`${apiUrl}/readyz`, 'api', 120_000);
+  say(`worker started; orders API on ${apiUrl}`);
+  return { layout: l, credentials, apiUrl };
+}
