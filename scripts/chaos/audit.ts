@@ -25,6 +25,7 @@ interface Reservation {
 interface Shipment {
   orderId: string;
   carrier: string;
+  status: 'dispatched' | 'voided';
 }
 
 export interface Ledgers {
@@ -48,7 +49,9 @@ export async function readLedgers(l: Layout): Promise<Ledgers> {
     list<Shipment>(`${serviceUrl(l, 'carrierPrimary')}/shipments`, 'shipments'),
     list<Shipment>(`${serviceUrl(l, 'carrierBackup')}/shipments`, 'shipments'),
   ]);
-  return { charges, refunds, reservations, shipments: [...primary, ...backup] };
+  // A voided shipment was cancelled before pickup (or marks a key voided before any dispatch).
+  const live = (s: Shipment) => s.status !== 'voided';
+  return { charges, refunds, reservations, shipments: [...primary, ...backup].filter(live) };
 }
 
 /** What the run knows of one accepted order at the end: its state, or that the API has no such order. */

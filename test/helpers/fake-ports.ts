@@ -27,6 +27,7 @@ export type Operation =
 
 type Fault =
   | { kind: 'error'; error: () => Error }
+  | { kind: 'effect-then-error'; error: () => Error }
   /** Hangs before taking effect, until the call is aborted. */
   | { kind: 'hang' }
   /** Takes effect, then hangs until aborted: the caller never learns it succeeded. */
@@ -79,6 +80,11 @@ export class FaultScript {
     this.queue(op).push({ kind: 'hang' });
     return this;
   }
+  /** The next call of `op` takes effect, then fails with `error` (the answer was lost, e.g. a timeout). */
+  effectThen(op: Operation, error: () => Error): this {
+    this.queue(op).push({ kind: 'effect-then-error', error });
+    return this;
+  }
   effectThenHang(op: Operation): this {
     this.queue(op).push({ kind: 'effect-then-hang' });
     return this;
@@ -111,6 +117,9 @@ export class FaultScript {
       case 'effect-then-hang':
         effect();
         return untilAborted(opts.signal);
+      case 'effect-then-error':
+        effect();
+        throw fault.error();
       case 'gate':
         await Promise.race([fault.opened, untilAborted(opts.signal)]);
         return effect();
