@@ -155,6 +155,29 @@ export interface CancelRequest {
   requestedBy: string;
 }
 
+/** The state of an order that has only just arrived: nothing done, nothing decided. */
+export function receivedOrderState(input: OrderInput): OrderState {
+  return {
+    orderId: input.orderId,
+    status: 'RECEIVED',
+    currentStep: null,
+    order: input,
+    transitions: [],
+    attempts: {},
+    lastError: null,
+    compensations: [],
+    fraud: null,
+    approval: null,
+    reservationId: null,
+    charge: null,
+    shipment: null,
+    cancellation: null,
+    parked: null,
+    fallbacks: [],
+    sla: null,
+  };
+}
+
 export const getOrderStateQuery = defineQuery<OrderState>('getOrderState');
 
 /**

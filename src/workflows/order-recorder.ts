@@ -3,7 +3,7 @@
  * through the state machine, the search attributes and exactly one log line. Workflow code.
  */
 import { ActivityFailure, ApplicationFailure, TemporalFailure, TimeoutFailure, isCancellation, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import type { FallbackRecord, OrderState, OrderStep, StepError } from './definitions';
+import { receivedOrderState, type FallbackRecord, type OrderState, type OrderStep, type StepError } from './definitions';
 import { assertTransition } from './order-state-machine';
 import { OrderStatus } from './order-status';
 import type { OrderInput } from './order-types';
@@ -42,25 +42,7 @@ export class OrderRecorder {
   readonly fallbacks: FallbackRecord[] = [];
 
   constructor(input: OrderInput) {
-    this.state = {
-      orderId: input.orderId,
-      status: OrderStatus.RECEIVED,
-      currentStep: null,
-      order: input,
-      transitions: [],
-      attempts: {},
-      lastError: null,
-      compensations: [],
-      fraud: null,
-      approval: null,
-      reservationId: null,
-      charge: null,
-      shipment: null,
-      cancellation: null,
-      parked: null,
-      fallbacks: this.fallbacks,
-      sla: null,
-    };
+    this.state = { ...receivedOrderState(input), fallbacks: this.fallbacks };
   }
 
   get status(): OrderStatus {
