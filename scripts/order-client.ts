@@ -50,7 +50,13 @@ function sampleOrder(scenario: Scenario, config: ApiConfig): OrderRequest {
       { sku: t.catalog[1].sku, quantity: 1, unitPrice: t.catalog[1].unitPrice },
     ],
     currency: 'EUR',
-    shippingAddress: { name: 'Ada Lovelace', line1: '12 Analytical Row', city: 'London', postalCode: 'N1 9GU', country: 'GB' },
+    shippingAddress: {
+      name: 'Ada Lovelace',
+      line1: '12 Analytical Row',
+      city: 'London',
+      postalCode: 'N1 9GU',
+      country: 'GB',
+    },
   };
   switch (scenario) {
     case 'happy':
@@ -61,7 +67,10 @@ function sampleOrder(scenario: Scenario, config: ApiConfig): OrderRequest {
       return { ...order, customer: { ...order.customer, id: t.insufficientFundsCustomerId } };
     case 'approval':
       // One unit priced just above the configured threshold.
-      return { ...order, items: [{ sku: t.catalog[1].sku, quantity: 1, unitPrice: config.ORDER_APPROVAL_THRESHOLD + 1 }] };
+      return {
+        ...order,
+        items: [{ sku: t.catalog[1].sku, quantity: 1, unitPrice: config.ORDER_APPROVAL_THRESHOLD + 1 }],
+      };
     case 'review':
       return { ...order, customer: { ...order.customer, email: `ada@${t.reviewEmailDomain}` } };
     case 'out-of-stock':
@@ -76,12 +85,25 @@ function tokenFor(config: ApiConfig, roles: Role[], explicit: string | undefined
   return found.token;
 }
 
-async function send(method: string, url: string, headers: Record<string, string>, body?: string): Promise<{ status: number; body: unknown }> {
+async function send(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; body: unknown }> {
   let res: Response;
   try {
-    res = await fetch(url, { method, headers, ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(30_000) });
+    res = await fetch(url, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body }),
+      signal: AbortSignal.timeout(30_000),
+    });
   } catch (err) {
-    throw new Error(`could not reach ${url} (${err instanceof Error ? err.message : String(err)}); is the API running (npm start)?`, { cause: err });
+    throw new Error(
+      `could not reach ${url} (${err instanceof Error ? err.message : String(err)}); is the API running (npm start)?`,
+      { cause: err },
+    );
   }
   const text = await res.text();
   let parsed: unknown = text;
@@ -109,7 +131,10 @@ function hints(orderId: string, scenario?: Scenario): void {
     `Order state:   npm run order -- --show ${orderId}`,
   ];
   if (scenario === 'approval' || scenario === 'review') {
-    lines.push(`Approve:       npm run order -- --approve ${orderId}`, `Reject:        npm run order -- --reject ${orderId}`);
+    lines.push(
+      `Approve:       npm run order -- --approve ${orderId}`,
+      `Reject:        npm run order -- --reject ${orderId}`,
+    );
   }
   lines.push(`Cancel:        npm run order -- --cancel ${orderId}`);
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -147,30 +172,81 @@ async function main(): Promise<number> {
     const body = JSON.stringify(sampleOrder(scenario, config));
     // The first configured secret signs; the API accepts any of them.
     const signature = signBody(body, config.API_SIGNING_SECRETS[0]!);
-    const res = await send('POST', `${base}/orders`, { ...json, [SIGNATURE_HEADER]: signature, 'Idempotency-Key': values.key ?? randomUUID() }, body);
+    const res = await send(
+      'POST',
+      `${base}/orders`,
+      { ...json, [SIGNATURE_HEADER]: signature, 'Idempotency-Key': values.key ?? randomUUID() },
+      body,
+    );
     const orderId = (res.body as { orderId?: unknown }).orderId;
     if (typeof orderId === 'string') hints(orderId, scenario);
     return exitCode(res.status);
   }
-  if (values.show) return exitCode((await send('GET', `${base}/orders/${encodeURIComponent(values.show)}`, bearer(['viewer', 'operator', 'approver']))).status);
+  if (values.show)
+    return exitCode(
+      (
+        await send(
+          'GET',
+          `${base}/orders/${encodeURIComponent(values.show)}`,
+          bearer(['viewer', 'operator', 'approver']),
+        )
+      ).status,
+    );
   if (values.list) {
-    const query = new URLSearchParams({ ...(values.status ? { status: values.status } : {}), ...(values.customer ? { customerId: values.customer } : {}) });
-    return exitCode((await send('GET', `${base}/orders?${query.toString()}`, bearer(['viewer', 'operator', 'approver']))).status);
+    const query = new URLSearchParams({
+      ...(values.status ? { status: values.status } : {}),
+      ...(values.customer ? { customerId: values.customer } : {}),
+    });
+    return exitCode(
+      (await send('GET', `${base}/orders?${query.toString()}`, bearer(['viewer', 'operator', 'approver']))).status,
+    );
   }
   const decide = values.approve ?? values.reject;
   if (decide) {
-    const body = JSON.stringify({ decision: values.approve ? 'approve' : 'reject', ...(values.comment ? { comment: values.comment } : {}) });
-    return exitCode((await send('POST', `${base}/orders/${encodeURIComponent(decide)}/approval`, { ...json, ...bearer(['approver']) }, body)).status);
+    const body = JSON.stringify({
+      decision: values.approve ? 'approve' : 'reject',
+      ...(values.comment ? { comment: values.comment } : {}),
+    });
+    return exitCode(
+      (
+        await send(
+          'POST',
+          `${base}/orders/${encodeURIComponent(decide)}/approval`,
+          { ...json, ...bearer(['approver']) },
+          body,
+        )
+      ).status,
+    );
   }
   if (values.cancel) {
-    const body = JSON.stringify({ reason: values.reason ?? 'cancelled at the customer\'s request' });
-    return exitCode((await send('POST', `${base}/orders/${encodeURIComponent(values.cancel)}/cancel`, { ...json, ...bearer(['operator']) }, body)).status);
+    const body = JSON.stringify({ reason: values.reason ?? "cancelled at the customer's request" });
+    return exitCode(
+      (
+        await send(
+          'POST',
+          `${base}/orders/${encodeURIComponent(values.cancel)}/cancel`,
+          { ...json, ...bearer(['operator']) },
+          body,
+        )
+      ).status,
+    );
   }
   if (values.retry) {
     const body = JSON.stringify(values.reason ? { reason: values.reason } : {});
-    return exitCode((await send('POST', `${base}/orders/${encodeURIComponent(values.retry)}/retry`, { ...json, ...bearer(['operator']) }, body)).status);
+    return exitCode(
+      (
+        await send(
+          'POST',
+          `${base}/orders/${encodeURIComponent(values.retry)}/retry`,
+          { ...json, ...bearer(['operator']) },
+          body,
+        )
+      ).status,
+    );
   }
-  process.stderr.write(`Usage: npm run order -- --scenario ${SCENARIOS.join('|')}\n       npm run order -- --show|--approve|--reject|--cancel|--retry <orderId>   or   --list\n`);
+  process.stderr.write(
+    `Usage: npm run order -- --scenario ${SCENARIOS.join('|')}\n       npm run order -- --show|--approve|--reject|--cancel|--retry <orderId>   or   --list\n`,
+  );
   return 64;
 }
 

@@ -42,7 +42,10 @@ export const port = z.coerce
   .min(0, 'expected a port between 0 and 65535')
   .max(65535, 'expected a port between 0 and 65535');
 
-export const positiveInt = z.coerce.number({ error: 'expected a number' }).int('expected a whole number').positive('expected a positive number');
+export const positiveInt = z.coerce
+  .number({ error: 'expected a number' })
+  .int('expected a whole number')
+  .positive('expected a positive number');
 
 export const durationMs = positiveInt.describe('a duration in milliseconds');
 
@@ -50,7 +53,9 @@ export const boolFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 
-export const existingFile = z.string().refine((p) => fs.existsSync(p) && fs.statSync(p).isFile(), 'expected the path of an existing file');
+export const existingFile = z
+  .string()
+  .refine((p) => fs.existsSync(p) && fs.statSync(p).isFile(), 'expected the path of an existing file');
 
 export const url = z.url({ error: 'expected an absolute URL, e.g. http://127.0.0.1:4000' });
 

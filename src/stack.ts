@@ -89,7 +89,10 @@ export async function runStack(): Promise<void> {
     } else {
       const { host } = splitAddress(temporal.TEMPORAL_ADDRESS);
       if (!isLoopbackHost(host)) {
-        throw new Error(`Nothing answers at TEMPORAL_ADDRESS=${temporal.TEMPORAL_ADDRESS}; the embedded dev server only runs on a loopback address`);
+        throw new Error(
+          `Nothing answers at TEMPORAL_ADDRESS=${temporal.TEMPORAL_ADDRESS}; ` +
+            'the embedded dev server only runs on a loopback address',
+        );
       }
       say(`starting the Temporal dev server at ${temporal.TEMPORAL_ADDRESS} (state in .temporal/dev-server.sqlite)`);
       watch({ name: 'Temporal dev server', process: await startDevServer({ config: temporal }) });

@@ -13,14 +13,20 @@ import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig, temporalSchema } from './config';
 import { createLogger } from './logger';
 import { connectWorker } from './temporal/connection';
-import { createActivities, createWebhookAlerts } from './activities';
-import { createHttpPorts, downstreamSchema, type DownstreamConfig } from './activities/clients';
+import { createActivities } from './activities';
+import { createHttpPorts, createWebhookAlerts, downstreamSchema, type DownstreamConfig } from './activities/clients';
 import { DownstreamBreakers, withCircuitBreakers } from './activities/resilience/circuit-breakers';
 import { loadResilienceConfig, type ResilienceConfig } from './activities/resilience/config';
 import { createBreakerMetrics, serveMetrics } from './activities/resilience/metrics';
-import { createOrderWorkers, runWorkers } from './activities/resilience/workers';
+import { createOrderWorkers, runWorkers } from './temporal/workers';
 
-const PINO_LEVEL = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const satisfies Record<LogLevel, string>;
+const PINO_LEVEL = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+} as const satisfies Record<LogLevel, string>;
 
 /** The SDK's logger interface over pino: one JSON line per SDK message, its metadata as fields. */
 export function sdkLoggerFromPino(pino: Logger): SdkLogger {
@@ -39,11 +45,17 @@ export function sdkLoggerFromPino(pino: Logger): SdkLogger {
  * The activities as production runs them: HTTP clients behind one circuit breaker per
  * downstream, SLA alerts to the webhook. Tests build the same thing against local services.
  */
-export function createProductionActivities(config: { downstream: DownstreamConfig; resilience: ResilienceConfig; webUiUrl: string }, breakers: DownstreamBreakers) {
+export function createProductionActivities(
+  config: { downstream: DownstreamConfig; resilience: ResilienceConfig; webUiUrl: string },
+  breakers: DownstreamBreakers,
+) {
   return createActivities({
     ports: withCircuitBreakers(createHttpPorts(config.downstream), breakers),
     logger: createLogger('activities'),
-    alerts: createWebhookAlerts({ url: config.resilience.slaAlertWebhookUrl, timeoutMs: config.resilience.slaAlertTimeoutMs }),
+    alerts: createWebhookAlerts({
+      url: config.resilience.slaAlertWebhookUrl,
+      timeoutMs: config.resilience.slaAlertTimeoutMs,
+    }),
     webUiUrl: config.webUiUrl,
   });
 }
@@ -54,11 +66,17 @@ export async function runWorker(): Promise<void> {
   const resilience = loadResilienceConfig();
   const log = createLogger('worker');
   // Before anything touches the Runtime: the SDK (and, forwarded, the native core) log through pino.
-  Runtime.install({ logger: sdkLoggerFromPino(createLogger('temporal-sdk')), telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } } });
+  Runtime.install({
+    logger: sdkLoggerFromPino(createLogger('temporal-sdk')),
+    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } },
+  });
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const breakers = new DownstreamBreakers(resilience.breakers, { logger: createLogger('circuit-breakers'), metrics: createBreakerMetrics(registry) });
+  const breakers = new DownstreamBreakers(resilience.breakers, {
+    logger: createLogger('circuit-breakers'),
+    metrics: createBreakerMetrics(registry),
+  });
   const metrics = resilience.metricsPort === undefined ? null : await serveMetrics(registry, resilience.metricsPort);
   if (metrics) log.info({ url: `http://127.0.0.1:${metrics.port}/metrics` }, 'serving worker metrics');
 
@@ -67,12 +85,20 @@ export async function runWorker(): Promise<void> {
     connection,
     namespace: temporal.TEMPORAL_NAMESPACE,
     taskQueue: temporal.TEMPORAL_TASK_QUEUE,
-    workflowsPath: require.resolve('./workflows'),
+    workflowsPath: require.resolve('./workflows/order-fulfillment'),
     activities: createProductionActivities({ downstream, resilience, webUiUrl: temporal.TEMPORAL_UI_URL }, breakers),
     concurrency: resilience.bulkheads,
     common: { shutdownGraceTime: '10s' },
   });
-  log.info({ taskQueue: temporal.TEMPORAL_TASK_QUEUE, namespace: temporal.TEMPORAL_NAMESPACE, bulkheads: resilience.bulkheads, breakers: resilience.breakers }, 'worker started');
+  log.info(
+    {
+      taskQueue: temporal.TEMPORAL_TASK_QUEUE,
+      namespace: temporal.TEMPORAL_NAMESPACE,
+      bulkheads: resilience.bulkheads,
+      breakers: resilience.breakers,
+    },
+    'worker started',
+  );
   try {
     await runWorkers(workers);
   } finally {

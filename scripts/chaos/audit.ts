@@ -3,7 +3,7 @@
  * which are never faulted) against every order the API accepted. Each figure must be 0.
  */
 import type { OrderState } from '../../src/workflows/definitions';
-import { isTerminal } from '../../src/workflows/order-state-machine';
+import { isTerminal } from '../../src/workflows/order-status';
 import { OrderStatus } from '../../src/workflows/order-status';
 import { serviceUrl, type Layout } from './stack';
 
@@ -46,8 +46,8 @@ export async function readLedgers(l: Layout): Promise<Ledgers> {
     list<Charge>(`${serviceUrl(l, 'payments')}/charges`, 'charges'),
     list<Refund>(`${serviceUrl(l, 'payments')}/refunds`, 'refunds'),
     list<Reservation>(`${serviceUrl(l, 'inventory')}/reservations`, 'reservations'),
-    list<Shipment>(`${serviceUrl(l, 'carrierPrimary')}/shipments`, 'shipments'),
-    list<Shipment>(`${serviceUrl(l, 'carrierBackup')}/shipments`, 'shipments'),
+    list<Shipment>(`${serviceUrl(l, 'primaryCarrier')}/shipments`, 'shipments'),
+    list<Shipment>(`${serviceUrl(l, 'backupCarrier')}/shipments`, 'shipments'),
   ]);
   // A voided shipment was cancelled before pickup (or marks a key voided before any dispatch).
   const live = (s: Shipment) => s.status !== 'voided';
@@ -83,7 +83,11 @@ export const FIGURE_LABELS: Record<keyof Figures, string> = {
 
 /** Not stuck: finished, or visibly waiting for a person (an operator, an approver). */
 export function isSettled(state: OrderState): boolean {
-  return isTerminal(state.status) || state.status === OrderStatus.NEEDS_ATTENTION || state.status === OrderStatus.AWAITING_APPROVAL;
+  return (
+    isTerminal(state.status) ||
+    state.status === OrderStatus.NEEDS_ATTENTION ||
+    state.status === OrderStatus.AWAITING_APPROVAL
+  );
 }
 
 export function audit(orders: Map<string, FinalView>, ledgers: Ledgers): Figures {
@@ -95,7 +99,14 @@ export function audit(orders: Map<string, FinalView>, ledgers: Ledgers): Figures
   const charges = byOrder(ledgers.charges.filter((c) => c.status === 'captured' || c.status === 'refunded'));
   const reservations = byOrder(ledgers.reservations);
   const shipments = byOrder(ledgers.shipments);
-  const figures: Figures = { lost: [], doubleCharges: [], doubleShipments: [], chargedWithoutShipment: [], leakedReservations: [], stuck: [] };
+  const figures: Figures = {
+    lost: [],
+    doubleCharges: [],
+    doubleShipments: [],
+    chargedWithoutShipment: [],
+    leakedReservations: [],
+    stuck: [],
+  };
 
   for (const [orderId, view] of orders) {
     if (view === 'missing') {
@@ -107,11 +118,14 @@ export function audit(orders: Map<string, FinalView>, ledgers: Ledgers): Figures
     if (taken.length > 1) figures.doubleCharges.push(`${orderId} (${taken.length} captures)`);
     if (shipped.length > 1) figures.doubleShipments.push(`${orderId} (${shipped.map((s) => s.carrier).join(', ')})`);
     if (view === 'unreadable' || !isSettled(view)) {
-      figures.stuck.push(`${orderId} (${view === 'unreadable' ? 'unreadable' : `${view.status}, step ${view.currentStep ?? '-'}`})`);
+      figures.stuck.push(
+        `${orderId} (${view === 'unreadable' ? 'unreadable' : `${view.status}, step ${view.currentStep ?? '-'}`})`,
+      );
       continue;
     }
     if (!isTerminal(view.status)) continue; // parked or awaiting approval: visible, and allowed to hold what it holds
-    if (taken.some((c) => c.status === 'captured') && shipped.length === 0) figures.chargedWithoutShipment.push(`${orderId} (${view.status})`);
+    if (taken.some((c) => c.status === 'captured') && shipped.length === 0)
+      figures.chargedWithoutShipment.push(`${orderId} (${view.status})`);
     const open = (reservations.get(orderId) ?? []).filter((r) => r.status === 'reserved');
     if (open.length > 0) figures.leakedReservations.push(`${orderId} (${view.status}, ${open.length} open)`);
   }

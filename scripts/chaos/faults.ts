@@ -27,21 +27,27 @@ export async function setFaults(l: Layout, service: Service, settings: FaultSett
 }
 
 export async function clearFaults(l: Layout): Promise<void> {
-  await Promise.all(SERVICES.map((s) => fetch(`${serviceUrl(l, s)}/_faults`, { method: 'DELETE', signal: AbortSignal.timeout(5_000) })));
+  await Promise.all(
+    SERVICES.map((s) => fetch(`${serviceUrl(l, s)}/_faults`, { method: 'DELETE', signal: AbortSignal.timeout(5_000) })),
+  );
 }
 
 /** The weather while orders flow: every dependency a little sick, none down. */
 export const BACKGROUND_FAULTS: Partial<Record<Service, FaultSettings>> = {
   inventory: { latencyMs: 150, errorRate: 0.1, errorStatus: 503 },
   payments: { errorRate: 0.15, rateLimitRate: 0.1, retryAfterSeconds: 1 },
-  carrierPrimary: { rateLimitRate: 0.15, retryAfterSeconds: 2, latencyMs: 100 },
+  primaryCarrier: { rateLimitRate: 0.15, retryAfterSeconds: 2, latencyMs: 100 },
   // Fraud model hangs past the client's 2 s timeout now and then: the rules scorer may take over.
   fraud: { hangRate: 0.1 },
   notifications: { errorRate: 0.3 },
 };
 
 export async function applyBackground(l: Layout, except?: Service): Promise<void> {
-  await Promise.all(Object.entries(BACKGROUND_FAULTS).map(([s, f]) => (s === except ? Promise.resolve() : setFaults(l, s as Service, f))));
+  await Promise.all(
+    Object.entries(BACKGROUND_FAULTS).map(([s, f]) =>
+      s === except ? Promise.resolve() : setFaults(l, s as Service, f),
+    ),
+  );
 }
 
 /** Sets a large stock of `skus` (admin endpoint, never faulted), so only the out-of-stock scenario runs out. */

@@ -11,11 +11,27 @@ import type { OrderState } from '../../src/workflows/definitions';
 import type { OrderRequest } from '../../src/workflows/order-types';
 import type { Credentials } from './stack';
 
-export const SCENARIOS = ['happy', 'declined', 'insufficient-funds', 'approval', 'review', 'out-of-stock', 'undeliverable'] as const;
+export const SCENARIOS = [
+  'happy',
+  'declined',
+  'insufficient-funds',
+  'approval',
+  'review',
+  'out-of-stock',
+  'undeliverable',
+] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 /** Share of each scenario, in percent. */
-const MIX: Record<Scenario, number> = { happy: 72, declined: 6, 'insufficient-funds': 4, approval: 6, review: 4, 'out-of-stock': 4, undeliverable: 4 };
+const MIX: Record<Scenario, number> = {
+  happy: 72,
+  declined: 6,
+  'insufficient-funds': 4,
+  approval: 6,
+  review: 4,
+  'out-of-stock': 4,
+  undeliverable: 4,
+};
 
 /** SKUs the run sets a large stock of before it starts (so only `out-of-stock` runs out). */
 export const STOCKED_SKUS = ['SKU-MUG-001', 'SKU-TEE-002', 'SKU-BOOK-003'] as const;
@@ -60,7 +76,13 @@ export function planOrders(count: number, seed: number): PlannedOrder[] {
       customer: { id: `cust-chaos-${i}`, email: `buyer${i}@example.com` },
       items: [{ sku, quantity: 1 + Math.floor(random() * 3), unitPrice: 1_000 + Math.floor(random() * 4_000) }],
       currency: 'EUR',
-      shippingAddress: { name: 'Chaos Buyer', line1: `${i} Fault Lane`, city: 'Lyon', postalCode: '69001', country: 'FR' },
+      shippingAddress: {
+        name: 'Chaos Buyer',
+        line1: `${i} Fault Lane`,
+        city: 'Lyon',
+        postalCode: '69001',
+        country: 'FR',
+      },
     };
     switch (scenario) {
       case 'declined':
@@ -96,9 +118,19 @@ export class OrdersApi {
     private readonly credentials: Credentials,
   ) {}
 
-  private async send(method: string, path: string, headers: Record<string, string>, body?: string): Promise<{ status: number; body: unknown } | null> {
+  private async send(
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body?: string,
+  ): Promise<{ status: number; body: unknown } | null> {
     try {
-      const res = await fetch(`${this.baseUrl}${path}`, { method, headers, ...(body === undefined ? {} : { body }), signal: AbortSignal.timeout(30_000) });
+      const res = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        signal: AbortSignal.timeout(30_000),
+      });
       const text = await res.text();
       let parsed: unknown = text;
       try {
@@ -121,10 +153,15 @@ export class OrdersApi {
     let lastStatus: number | null = null;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       // Signed afresh each time: the signature's timestamp has a tolerance window.
-      const headers = { 'Content-Type': 'application/json', 'Idempotency-Key': order.key, [SIGNATURE_HEADER]: signBody(body, this.credentials.signingSecret) };
+      const headers = {
+        'Content-Type': 'application/json',
+        'Idempotency-Key': order.key,
+        [SIGNATURE_HEADER]: signBody(body, this.credentials.signingSecret),
+      };
       const res = await this.send('POST', '/orders', headers, body);
       lastStatus = res?.status ?? null;
-      if (res && (res.status === 202 || res.status === 200)) return { orderId: (res.body as { orderId: string }).orderId, lastStatus };
+      if (res && (res.status === 202 || res.status === 200))
+        return { orderId: (res.body as { orderId: string }).orderId, lastStatus };
       if (res && res.status !== 503) return { orderId: null, lastStatus };
       await sleep(Math.min(8_000, 250 * 2 ** attempt));
     }
@@ -133,7 +170,9 @@ export class OrdersApi {
 
   /** The order's state; `missing` when the API says it does not exist; null when it could not be read now. */
   async state(orderId: string): Promise<OrderState | 'missing' | null> {
-    const res = await this.send('GET', `/orders/${encodeURIComponent(orderId)}`, { Authorization: `Bearer ${this.credentials.operatorToken}` });
+    const res = await this.send('GET', `/orders/${encodeURIComponent(orderId)}`, {
+      Authorization: `Bearer ${this.credentials.operatorToken}`,
+    });
     if (res?.status === 200) return res.body as OrderState;
     if (res?.status === 404) return 'missing';
     return null;
@@ -141,20 +180,34 @@ export class OrdersApi {
 
   async decide(orderId: string, decision: 'approve' | 'reject'): Promise<number | null> {
     const body = JSON.stringify({ decision, comment: 'chaos run' });
-    const res = await this.send('POST', `/orders/${encodeURIComponent(orderId)}/approval`, { 'Content-Type': 'application/json', Authorization: `Bearer ${this.credentials.approverToken}` }, body);
+    const res = await this.send(
+      'POST',
+      `/orders/${encodeURIComponent(orderId)}/approval`,
+      { 'Content-Type': 'application/json', Authorization: `Bearer ${this.credentials.approverToken}` },
+      body,
+    );
     return res?.status ?? null;
   }
 
   /** Retries every order parked in NEEDS_ATTENTION; returns how many were retried, or null. */
   async drainDeadLetters(): Promise<number | null> {
     const body = JSON.stringify({ reason: 'chaos run: faults are over' });
-    const res = await this.send('POST', '/admin/dead-letters/drain', { 'Content-Type': 'application/json', Authorization: `Bearer ${this.credentials.operatorToken}` }, body);
+    const res = await this.send(
+      'POST',
+      '/admin/dead-letters/drain',
+      { 'Content-Type': 'application/json', Authorization: `Bearer ${this.credentials.operatorToken}` },
+      body,
+    );
     return res?.status === 200 ? ((res.body as { retried?: number }).retried ?? 0) : null;
   }
 }
 
 /** Runs `task` over `items` with at most `limit` at a time. */
-export async function inBatches<T>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<void>): Promise<void> {
+export async function inBatches<T>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T, index: number) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const lane = async () => {
     while (next < items.length) {

@@ -4,8 +4,15 @@ import type { ChaosReport } from './run';
 
 export function printReport(report: ChaosReport, out: (m: string) => void): void {
   const seconds = (ms: number | null) => (ms === null ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
-  out(`orders submitted ${report.submitted}, accepted ${report.accepted}${Object.keys(report.refused).length ? `, refused ${JSON.stringify(report.refused)}` : ''}`);
-  out(`outcomes ${Object.entries(report.outcomes).sort().map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  out(
+    `orders submitted ${report.submitted}, accepted ${report.accepted}${Object.keys(report.refused).length ? `, refused ${JSON.stringify(report.refused)}` : ''}`,
+  );
+  out(
+    `outcomes ${Object.entries(report.outcomes)
+      .sort()
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
   out(`worker restarts ${report.workerRestarts}`);
   for (const [key, label] of Object.entries(FIGURE_LABELS) as [keyof Figures, string][]) {
     const list = report.figures[key];
@@ -15,4 +22,3 @@ export function printReport(report: ChaosReport, out: (m: string) => void): void
   out(`backlog cleared (end of outage → last held-up order completed) ${seconds(report.backlogClearedMs)}`);
   out(`duration ${seconds(report.durationMs)}`);
 }
-

@@ -54,8 +54,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 const PASSED: Record<Service, OrderStatus> = {
   inventory: OrderStatus.INVENTORY_LOCKED,
   payments: OrderStatus.PAYMENT_CAPTURED,
-  carrierPrimary: OrderStatus.SHIPPING_DISPATCHED,
-  carrierBackup: OrderStatus.SHIPPING_DISPATCHED,
+  primaryCarrier: OrderStatus.SHIPPING_DISPATCHED,
+  backupCarrier: OrderStatus.SHIPPING_DISPATCHED,
   fraud: OrderStatus.PAYMENT_CAPTURED,
   notifications: OrderStatus.COMPLETED,
 };
@@ -76,7 +76,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const refused: Record<string, number> = {};
     const latest = new Map<string, OrderState>();
     const windowMs = (o.orders / o.rate) * 1000;
-    o.say(`submitting ${o.orders} orders over ${(windowMs / 1000).toFixed(0)} s with background faults on every dependency`);
+    o.say(
+      `submitting ${o.orders} orders over ${(windowMs / 1000).toFixed(0)} s with background faults on every dependency`,
+    );
     await applyBackground(l);
 
     // The timeline of the chaos, relative to the first submission.
@@ -118,7 +120,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       for (;;) {
         await inBatches([...accepted.keys()], 16, async (orderId) => {
           const known = latest.get(orderId);
-          if (known && isSettled(known) && known.status !== OrderStatus.AWAITING_APPROVAL && known.status !== OrderStatus.NEEDS_ATTENTION) return;
+          if (
+            known &&
+            isSettled(known) &&
+            known.status !== OrderStatus.AWAITING_APPROVAL &&
+            known.status !== OrderStatus.NEEDS_ATTENTION
+          )
+            return;
           const state = await api.state(orderId);
           if (!state || state === 'missing') return;
           latest.set(orderId, state);
@@ -168,7 +176,18 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     }
     const { recoveryMs, backlogClearedMs } = recovery([...finals.values()], PASSED[o.outage], outageStart, outageEnd);
     failed = false;
-    return { figures, submitted: plan.length, accepted: accepted.size, refused, outcomes, workerRestarts, recoveryMs, backlogClearedMs, durationMs: Date.now() - started, dataDir };
+    return {
+      figures,
+      submitted: plan.length,
+      accepted: accepted.size,
+      refused,
+      outcomes,
+      workerRestarts,
+      recoveryMs,
+      backlogClearedMs,
+      durationMs: Date.now() - started,
+      dataDir,
+    };
   } finally {
     await sup.stopAll();
     if (!failed && !o.keep) fs.rmSync(dataDir, { recursive: true, force: true });
@@ -177,7 +196,12 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 }
 
 /** Recovery, from the orders' own transition times (workflow time is the host clock on a dev server). */
-function recovery(views: FinalView[], passed: OrderStatus, outageStart: number, outageEnd: number): { recoveryMs: number | null; backlogClearedMs: number | null } {
+function recovery(
+  views: FinalView[],
+  passed: OrderStatus,
+  outageStart: number,
+  outageEnd: number,
+): { recoveryMs: number | null; backlogClearedMs: number | null } {
   const time = (s: OrderState, to: OrderStatus) => {
     const t = s.transitions.find((x) => x.to === to);
     return t ? Date.parse(t.at) : null;
@@ -188,7 +212,8 @@ function recovery(views: FinalView[], passed: OrderStatus, outageStart: number, 
     const passedAt = time(v, passed);
     const completedAt = time(v, OrderStatus.COMPLETED);
     const receivedAt = time(v, OrderStatus.RECEIVED);
-    if (passedAt !== null && completedAt !== null && receivedAt !== null) completedAfter.push({ passedAt, completedAt, receivedAt });
+    if (passedAt !== null && completedAt !== null && receivedAt !== null)
+      completedAfter.push({ passedAt, completedAt, receivedAt });
   }
   const needed = completedAfter.filter((c) => c.passedAt >= outageEnd);
   const heldUp = completedAfter.filter((c) => c.receivedAt < outageEnd && c.passedAt >= outageStart);

@@ -13,7 +13,7 @@ import { PROJECT_ROOT } from '../../src/paths';
 import type { Supervisor } from './supervisor';
 
 export const HOST = '127.0.0.1';
-export const SERVICES = ['inventory', 'payments', 'carrierPrimary', 'carrierBackup', 'fraud', 'notifications'] as const;
+export const SERVICES = ['inventory', 'payments', 'primaryCarrier', 'backupCarrier', 'fraud', 'notifications'] as const;
 export type Service = (typeof SERVICES)[number];
 
 export interface Layout {
@@ -59,21 +59,34 @@ export interface Stack {
   apiUrl: string;
 }
 
-export async function startStack(sup: Supervisor, l: Layout, dataDir: string, say: (m: string) => void): Promise<Stack> {
+export async function startStack(
+  sup: Supervisor,
+  l: Layout,
+  dataDir: string,
+  say: (m: string) => void,
+): Promise<Stack> {
   const temporalAddress = `${HOST}:${l.temporal}`;
   const cli = await resolveBinary(TEMPORAL_CLI, { log: say });
   if (!cli) throw new Error('Temporal CLI not found: run `npm run temporal:install` (or set TEMPORAL_CLI_PATH)');
   const temporalConfig = loadConfig(temporalSchema, { TEMPORAL_ADDRESS: temporalAddress });
   say(`Temporal dev server on ${temporalAddress} (UI ${HOST}:${l.temporalUi}), state in ${dataDir}`);
-  sup.start({ name: 'temporal', command: cli.path, args: devServerArgs({ config: temporalConfig, uiPort: l.temporalUi, dbFile: path.join(dataDir, 'temporal.sqlite') }) });
+  sup.start({
+    name: 'temporal',
+    command: cli.path,
+    args: devServerArgs({
+      config: temporalConfig,
+      uiPort: l.temporalUi,
+      dbFile: path.join(dataDir, 'temporal.sqlite'),
+    }),
+  });
 
   const serviceEnv = {
     SERVICES_HOST: HOST,
     SERVICES_DATA_DIR: path.join(dataDir, 'services'),
     INVENTORY_PORT: String(l.services.inventory),
     PAYMENTS_PORT: String(l.services.payments),
-    CARRIER_PRIMARY_PORT: String(l.services.carrierPrimary),
-    CARRIER_BACKUP_PORT: String(l.services.carrierBackup),
+    PRIMARY_CARRIER_PORT: String(l.services.primaryCarrier),
+    BACKUP_CARRIER_PORT: String(l.services.backupCarrier),
     FRAUD_PORT: String(l.services.fraud),
     NOTIFICATIONS_PORT: String(l.services.notifications),
   };
@@ -83,14 +96,18 @@ export async function startStack(sup: Supervisor, l: Layout, dataDir: string, sa
   await sup.waitForPort(HOST, l.temporal, 'temporal', 60_000);
   await Promise.all(SERVICES.map((s) => sup.waitForHttp(`${serviceUrl(l, s)}/healthz`, 'services', 120_000)));
 
-  const temporalEnv = { TEMPORAL_ADDRESS: temporalAddress, TEMPORAL_NAMESPACE: 'default', TEMPORAL_UI_URL: `http://${HOST}:${l.temporalUi}` };
+  const temporalEnv = {
+    TEMPORAL_ADDRESS: temporalAddress,
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_UI_URL: `http://${HOST}:${l.temporalUi}`,
+  };
   sup.start(
     role('worker', {
       ...temporalEnv,
       INVENTORY_URL: serviceUrl(l, 'inventory'),
       PAYMENTS_URL: serviceUrl(l, 'payments'),
-      CARRIER_PRIMARY_URL: serviceUrl(l, 'carrierPrimary'),
-      CARRIER_BACKUP_URL: serviceUrl(l, 'carrierBackup'),
+      PRIMARY_CARRIER_URL: serviceUrl(l, 'primaryCarrier'),
+      BACKUP_CARRIER_URL: serviceUrl(l, 'backupCarrier'),
       FRAUD_URL: serviceUrl(l, 'fraud'),
       NOTIFICATIONS_URL: serviceUrl(l, 'notifications'),
       SLA_ALERT_WEBHOOK_URL: `${serviceUrl(l, 'notifications')}/alerts`,

@@ -53,7 +53,12 @@ export class Supervisor {
     if (this.alive(spec.name)) throw new Error(`${spec.name} is already running`);
     const out = fs.openSync(this.logFile(spec.name), 'a');
     // Its own process group, so a kill reaches anything it spawned too (the dev server's helpers).
-    const child = spawn(spec.command, spec.args, { cwd: PROJECT_ROOT, env: { ...process.env, ...spec.env }, stdio: ['ignore', out, out], detached: true });
+    const child = spawn(spec.command, spec.args, {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, ...spec.env },
+      stdio: ['ignore', out, out],
+      detached: true,
+    });
     fs.closeSync(out);
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     this.children.set(spec.name, { spec, process: child, exited });
@@ -78,7 +83,8 @@ export class Supervisor {
 
   /** Throws when a child that should be running has died (a crashed service is a failed run, not a slow one). */
   assertAlive(...names: string[]): void {
-    for (const name of names) if (!this.alive(name)) throw new Error(`${name} exited unexpectedly; see ${this.logFile(name)}`);
+    for (const name of names)
+      if (!this.alive(name)) throw new Error(`${name} exited unexpectedly; see ${this.logFile(name)}`);
   }
 
   /** SIGKILL: no shutdown hook runs, in-flight work is simply gone (what a crashed host looks like). */
@@ -136,7 +142,9 @@ export class Supervisor {
       if (await isListening(host, port)) return;
       await sleep(250);
     }
-    throw new Error(`${host}:${port} did not accept connections within ${timeoutMs / 1000} s; see ${this.logFile(child)}`);
+    throw new Error(
+      `${host}:${port} did not accept connections within ${timeoutMs / 1000} s; see ${this.logFile(child)}`,
+    );
   }
 }
 

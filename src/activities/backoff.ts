@@ -17,10 +17,15 @@ export interface BackoffSettings {
 
 /**
  * Longest delay here: 30 s × 1.25 = 37.5 s for backoff, 60 s for a Retry-After. The retry
- * policies in `src/workflows/policies.ts` keep `maximumInterval` at 2 minutes, above both
+ * policies in `src/workflows/downstreams.ts` keep `maximumInterval` at 2 minutes, above both
  * (a test checks it).
  */
-export const DEFAULT_BACKOFF: BackoffSettings = { baseMs: 1_000, maxMs: 30_000, jitterRatio: 0.25, retryAfterCapMs: 60_000 };
+export const DEFAULT_BACKOFF: BackoffSettings = {
+  baseMs: 1_000,
+  maxMs: 30_000,
+  jitterRatio: 0.25,
+  retryAfterCapMs: 60_000,
+};
 
 /** Longest delay these settings can produce, for either rule. */
 export function longestRetryDelayMs(s: BackoffSettings): number {
@@ -38,7 +43,12 @@ export function backoffDelayMs(attempt: number, s: BackoffSettings, random: () =
 }
 
 /** A 429's Retry-After, honoured up to the cap; a missing or nonsensical one falls back to backoff. */
-export function rateLimitDelayMs(retryAfterMs: number, attempt: number, s: BackoffSettings, random: () => number = Math.random): number {
+export function rateLimitDelayMs(
+  retryAfterMs: number,
+  attempt: number,
+  s: BackoffSettings,
+  random: () => number = Math.random,
+): number {
   if (!Number.isFinite(retryAfterMs) || retryAfterMs <= 0) return backoffDelayMs(attempt, s, random);
   return Math.min(Math.ceil(retryAfterMs), s.retryAfterCapMs);
 }

@@ -2,7 +2,7 @@
  * Errors thrown by downstream clients. Each carries the failure type the workflow routes on;
  * `toApplicationFailure` (in the activities) turns them into Temporal failures.
  */
-import { FailureType } from '../workflows/failure-types';
+import { FailureType } from '../workflows/failures';
 
 export class DownstreamError extends Error {
   constructor(

@@ -19,13 +19,21 @@ export interface FailureDetails {
  * Errors that are not a `DownstreamError` (a bug, a malformed response) are returned
  * unchanged: Temporal retries them under the step's retry policy, and they stay visible.
  */
-export function toApplicationFailure(err: unknown, attempt: number, backoff: BackoffSettings, random: () => number = Math.random): unknown {
+export function toApplicationFailure(
+  err: unknown,
+  attempt: number,
+  backoff: BackoffSettings,
+  random: () => number = Math.random,
+): unknown {
   if (!(err instanceof DownstreamError)) return err;
   const base: FailureDetails = { ...err.details, downstream: err.downstream, attempt };
   if (err instanceof BusinessRejectionError) {
     return ApplicationFailure.create({ type: err.type, message: err.message, nonRetryable: true, details: [base] });
   }
-  const delayMs = err instanceof RateLimitedError ? rateLimitDelayMs(err.retryAfterMs, attempt, backoff, random) : backoffDelayMs(attempt, backoff, random);
+  const delayMs =
+    err instanceof RateLimitedError
+      ? rateLimitDelayMs(err.retryAfterMs, attempt, backoff, random)
+      : backoffDelayMs(attempt, backoff, random);
   return ApplicationFailure.create({
     type: err.type,
     message: err.message,

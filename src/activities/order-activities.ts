@@ -9,13 +9,21 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { FailureType } from '../workflows/failure-types';
-import type { OrderItem, ShippingAddress } from '../workflows/order-types';
+import { FailureType } from '../workflows/failures';
+import type { Carrier, OrderItem, ShippingAddress, SlaAlertRequest } from '../workflows/order-types';
 import type { OrderStep } from '../workflows/definitions';
 import { DEFAULT_BACKOFF, type BackoffSettings } from './backoff';
 import { toApplicationFailure } from './failures';
-import type { AlertsPort } from './alerts';
-import type { CallOptions, Charge, CompensationResult, DownstreamPorts, FraudAssessment, Reservation, Shipment } from './ports';
+import type {
+  AlertsPort,
+  CallOptions,
+  Charge,
+  CompensationResult,
+  DownstreamPorts,
+  FraudAssessment,
+  Reservation,
+  Shipment,
+} from './ports';
 
 /** Minimal structured logger (pino's `(object, message)` signature). */
 export interface ActivityLogger {
@@ -56,11 +64,18 @@ export function createActivities(deps: ActivityDeps) {
   const random = deps.random ?? Math.random;
 
   /** Runs one port call for `step` with its key, the cancellation signal and heartbeats. */
-  async function call<T extends object>(step: OrderStep, fn: (opts: CallOptions, key: (s: OrderStep) => string) => Promise<T>): Promise<Attempted<T>> {
+  async function call<T extends object>(
+    step: OrderStep,
+    fn: (opts: CallOptions, key: (s: OrderStep) => string) => Promise<T>,
+  ): Promise<Attempted<T>> {
     const ctx = Context.current();
     const workflowId = ctx.info.workflowExecution?.workflowId;
     // The key is derived from the workflow id: without one there is no safe key to send.
-    if (!workflowId) throw ApplicationFailure.nonRetryable(`${step} must run as part of an order workflow`, FailureType.InvalidRequest);
+    if (!workflowId)
+      throw ApplicationFailure.nonRetryable(
+        `${step} must run as part of an order workflow`,
+        FailureType.InvalidRequest,
+      );
     const { attempt } = ctx.info;
     const key = (s: OrderStep) => stepKey(workflowId, s);
     // Heartbeats carry cancellation to us; the SDK throttles them, so ticking often is cheap.
@@ -74,7 +89,16 @@ export function createActivities(deps: ActivityDeps) {
       // Cancelled: let the SDK report the cancellation rather than a downstream failure.
       if (ctx.cancellationSignal.aborted) throw err;
       const failure = toApplicationFailure(err, attempt, backoff, random);
-      logger.warn({ workflowId, step, attempt, err: err instanceof Error ? err.message : String(err), failure: failureSummary(failure) }, 'downstream call failed');
+      logger.warn(
+        {
+          workflowId,
+          step,
+          attempt,
+          err: err instanceof Error ? err.message : String(err),
+          failure: failureSummary(failure),
+        },
+        'downstream call failed',
+      );
       throw failure;
     } finally {
       clearInterval(ticker);
@@ -87,46 +111,86 @@ export function createActivities(deps: ActivityDeps) {
     },
     /** Compensation of reserveInventory, addressed by its key: a no-op when nothing was reserved. */
     async releaseInventory(req: { orderId: string }): Promise<Attempted<CompensationResult>> {
-      return call('releaseInventory', (opts, key) => ports.inventory.release({ orderId: req.orderId, reservationKey: key('reserveInventory') }, opts));
+      return call('releaseInventory', (opts, key) =>
+        ports.inventory.release({ orderId: req.orderId, reservationKey: key('reserveInventory') }, opts),
+      );
     },
     async commitInventory(req: { orderId: string }): Promise<Attempted<Reservation>> {
-      return call('commitInventory', (opts, key) => ports.inventory.commit({ orderId: req.orderId, reservationKey: key('reserveInventory') }, opts));
+      return call('commitInventory', (opts, key) =>
+        ports.inventory.commit({ orderId: req.orderId, reservationKey: key('reserveInventory') }, opts),
+      );
     },
     /** The model scorer; the rules scorer below is its fallback. */
     async scoreFraud(req: FraudRequest): Promise<Attempted<FraudAssessment>> {
-      return call('scoreFraud', (opts) => ports.fraud.model.score(req, opts));
+      return call('scoreFraud', (opts) => ports.fraudModel.score(req, opts));
     },
     /** The deterministic rules scorer: taken when the model's breaker is open or its retries ran out. */
     async scoreFraudByRules(req: FraudRequest): Promise<Attempted<FraudAssessment>> {
-      return call('scoreFraudByRules', (opts) => ports.fraud.rules.score(req, opts));
+      return call('scoreFraudByRules', (opts) => ports.fraudRules.score(req, opts));
     },
-    async capturePayment(req: { orderId: string; customerId: string; amount: number; currency: string }): Promise<Attempted<Charge>> {
+    async capturePayment(req: {
+      orderId: string;
+      customerId: string;
+      amount: number;
+      currency: string;
+    }): Promise<Attempted<Charge>> {
       return call('capturePayment', (opts) => ports.payments.capture(req, opts));
     },
     /** Compensation of capturePayment, addressed by its key: a no-op when nothing was captured. */
     async refundPayment(req: { orderId: string }): Promise<Attempted<CompensationResult>> {
-      return call('refundPayment', (opts, key) => ports.payments.refund({ orderId: req.orderId, captureKey: key('capturePayment') }, opts));
+      return call('refundPayment', (opts, key) =>
+        ports.payments.refund({ orderId: req.orderId, captureKey: key('capturePayment') }, opts),
+      );
     },
-    async dispatchShipment(req: { orderId: string; address: ShippingAddress; items: Lines; carrier?: 'primary' | 'backup' }): Promise<Attempted<Shipment>> {
-      const carrier = ports.carriers[req.carrier ?? 'primary'];
-      return call('dispatchShipment', (opts) => carrier.dispatch({ orderId: req.orderId, address: req.address, items: req.items }, opts));
+    /** Ships with `carrier`; orders started before the backup carrier existed name none (the primary). */
+    async dispatchShipment(req: {
+      orderId: string;
+      address: ShippingAddress;
+      items: Lines;
+      carrier?: Carrier;
+    }): Promise<Attempted<Shipment>> {
+      const carrier = ports[req.carrier ?? 'primaryCarrier'];
+      return call('dispatchShipment', (opts) =>
+        carrier.dispatch({ orderId: req.orderId, address: req.address, items: req.items }, opts),
+      );
     },
     /**
      * Before shipping with the other carrier: gives up this carrier's dispatch under the
      * dispatch key (cancels it if it landed, refuses it if it arrives late), so the order
      * cannot ship twice.
      */
-    async voidShipment(req: { orderId: string; carrier: 'primary' | 'backup' }): Promise<Attempted<CompensationResult>> {
-      return call('voidShipment', (opts, key) => ports.carriers[req.carrier].voidShipment({ orderId: req.orderId, shipmentKey: key('dispatchShipment') }, opts));
+    async voidShipment(req: { orderId: string; carrier: Carrier }): Promise<Attempted<CompensationResult>> {
+      return call('voidShipment', (opts, key) =>
+        ports[req.carrier].voidShipment({ orderId: req.orderId, shipmentKey: key('dispatchShipment') }, opts),
+      );
     },
-    async notifyCustomer(req: { orderId: string; customerId: string; email: string; template: string; data: Record<string, unknown> }): Promise<Attempted<{ notificationId: string }>> {
+    async notifyCustomer(req: {
+      orderId: string;
+      customerId: string;
+      email: string;
+      template: string;
+      data: Record<string, unknown>;
+    }): Promise<Attempted<{ notificationId: string }>> {
       return call('notifyCustomer', (opts) => ports.notifications.send({ ...req, channel: 'email' }, opts));
     },
     /** Escalation of an approval nobody decided: one page (its key makes a retry a no-op) with the full context. */
-    async pageApprovers(req: { orderId: string; customerId: string; email: string; approvers: string[]; context: Record<string, unknown> }): Promise<Attempted<{ notificationId: string }>> {
+    async pageApprovers(req: {
+      orderId: string;
+      customerId: string;
+      email: string;
+      approvers: string[];
+      context: Record<string, unknown>;
+    }): Promise<Attempted<{ notificationId: string }>> {
       return call('pageApprovers', (opts) =>
         ports.notifications.send(
-          { orderId: req.orderId, customerId: req.customerId, email: req.email, template: 'approval-escalation', channel: 'page', data: { approvers: req.approvers, ...req.context } },
+          {
+            orderId: req.orderId,
+            customerId: req.customerId,
+            email: req.email,
+            template: 'approval-escalation',
+            channel: 'page',
+            data: { approvers: req.approvers, ...req.context },
+          },
           opts,
         ),
       );
@@ -141,22 +205,29 @@ export function createActivities(deps: ActivityDeps) {
         const { workflowNamespace, workflowExecution } = Context.current().info;
         const namespace = workflowNamespace ?? 'default';
         const workflowId = workflowExecution?.workflowId ?? req.orderId;
-        const webUi = `${(deps.webUiUrl ?? 'http://localhost:8233').replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+        const webUiBase = (deps.webUiUrl ?? 'http://localhost:8233').replace(/\/+$/, '');
+        const workflowPath = `/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}`;
+        const webUi = `${webUiBase}${workflowPath}`;
         const cli = `temporal workflow describe --namespace ${namespace} --workflow-id ${workflowId}`;
-        const summary = `order ${req.orderId} has been ${req.status} for ${Math.round(req.timeInStateMs / 1000)} s (SLA ${req.limit})`;
-        // The step still retrying has not failed for the workflow yet: its latest attempt's error is the freshest one.
+        const seconds = Math.round(req.timeInStateMs / 1000);
+        const summary = `order ${req.orderId} has been ${req.status} for ${seconds} s (SLA ${req.limit})`;
+        // The step still retrying has not failed for the workflow yet: its latest attempt's error
+        // is the freshest one.
         const lastError = (await latestAttemptFailure(workflowId)) ?? req.lastError;
         const context = { ...req, lastError, workflowId, namespace, links: { webUi, cli } };
         logger.error({ alert: 'sla-breach', severity: 'high', ...context }, `SLA breached: ${summary}`);
         if (!deps.alerts) return { alertId: null, delivered: false };
-        const { alertId } = await deps.alerts.raise({ orderId: req.orderId, customerId: req.customerId, severity: 'high', summary, context }, opts);
+        const { alertId } = await deps.alerts.raise(
+          { orderId: req.orderId, customerId: req.customerId, severity: 'high', summary, context },
+          opts,
+        );
         return { alertId, delivered: true };
       });
     },
   };
 }
 
-type FraudRequest = Parameters<DownstreamPorts['fraud']['model']['score']>[0];
+type FraudRequest = Parameters<DownstreamPorts['fraudModel']['score']>[0];
 
 /**
  * The last failure of an activity of this order still retrying (from `describe`), or null when
@@ -178,19 +249,6 @@ async function latestAttemptFailure(workflowId: string): Promise<SlaAlertRequest
   } catch {
     return null;
   }
-}
-
-/** What the workflow knows when its SLA watchdog fires; the activity adds where to look. */
-export interface SlaAlertRequest {
-  orderId: string;
-  customerId: string;
-  status: string;
-  /** When the order entered `status` (workflow time, ISO 8601). */
-  enteredStateAt: string;
-  timeInStateMs: number;
-  /** The SLA, as in the order's policy (e.g. "5m"). */
-  limit: string;
-  lastError: { step: string; type: string; message: string; at: string; attempt?: number | undefined } | null;
 }
 
 /** The activities as the workflow sees them (`proxyActivities<OrderActivities>`). */

@@ -10,7 +10,9 @@
  *  - failures are thrown as the typed errors of `./errors` (never retried here: Temporal owns
  *    retries).
  */
-import type { OrderItem, ShippingAddress } from '../workflows/order-types';
+import type { FraudAssessment, OrderItem, ShippingAddress } from '../workflows/order-types';
+
+export type { FraudAssessment };
 
 export interface CallOptions {
   idempotencyKey: string;
@@ -36,7 +38,10 @@ export interface CompensationResult {
 
 export interface InventoryPort {
   /** Locks stock for every line, all or nothing. Throws OutOfStockError. */
-  reserve(req: { orderId: string; items: Pick<OrderItem, 'sku' | 'quantity'>[] }, opts: CallOptions): Promise<Reservation>;
+  reserve(
+    req: { orderId: string; items: Pick<OrderItem, 'sku' | 'quantity'>[] },
+    opts: CallOptions,
+  ): Promise<Reservation>;
   /**
    * Compensation: returns the stock of the reservation made with `reservationKey` (the
    * idempotency key of `reserve`). Releasing twice, or releasing what was never reserved, is a no-op.
@@ -55,7 +60,10 @@ export interface Charge {
 
 export interface PaymentsPort {
   /** Throws PaymentDeclinedError, InsufficientFundsError or FraudSuspectedError. */
-  capture(req: { orderId: string; customerId: string; amount: number; currency: string }, opts: CallOptions): Promise<Charge>;
+  capture(
+    req: { orderId: string; customerId: string; amount: number; currency: string },
+    opts: CallOptions,
+  ): Promise<Charge>;
   /**
    * Compensation: refunds in full the capture made with `captureKey` (the idempotency key of
    * `capture`). Refunding twice, or refunding what was never captured, is a no-op.
@@ -72,7 +80,10 @@ export interface Shipment {
 export interface CarrierPort {
   readonly name: string;
   /** Throws AddressRejectedError for an undeliverable address. */
-  dispatch(req: { orderId: string; address: ShippingAddress; items: Pick<OrderItem, 'sku' | 'quantity'>[] }, opts: CallOptions): Promise<Shipment>;
+  dispatch(
+    req: { orderId: string; address: ShippingAddress; items: Pick<OrderItem, 'sku' | 'quantity'>[] },
+    opts: CallOptions,
+  ): Promise<Shipment>;
   /**
    * Gives up the dispatch made (or still travelling) with `shipmentKey`, the idempotency key of
    * `dispatch`: cancels the shipment if it was created (`voided`), and otherwise voids the key
@@ -82,17 +93,17 @@ export interface CarrierPort {
   voidShipment(req: { orderId: string; shipmentKey: string }, opts: CallOptions): Promise<CompensationResult>;
 }
 
-export interface FraudAssessment {
-  /** 0 (clean) .. 1 (certain fraud). */
-  score: number;
-  reasons: string[];
-  /** Which scorer decided: the model-like scorer or the deterministic rules. */
-  scorer: 'model' | 'rules';
-}
-
 export interface FraudPort {
   score(
-    req: { orderId: string; customerId: string; email: string; total: number; currency: string; country: string; itemCount: number },
+    req: {
+      orderId: string;
+      customerId: string;
+      email: string;
+      total: number;
+      currency: string;
+      country: string;
+      itemCount: number;
+    },
     opts: CallOptions,
   ): Promise<FraudAssessment>;
 }
@@ -103,15 +114,38 @@ export interface NotificationsPort {
    * approvers (listed in `data.approvers`), never to the customer; `email` is then ignored.
    */
   send(
-    req: { orderId: string; customerId: string; email: string; template: string; data: Record<string, unknown>; channel?: 'email' | 'page' },
+    req: {
+      orderId: string;
+      customerId: string;
+      email: string;
+      template: string;
+      data: Record<string, unknown>;
+      channel?: 'email' | 'page';
+    },
     opts: CallOptions,
   ): Promise<{ notificationId: string }>;
+}
+
+/** High-priority alerts about one order (the SLA watchdog's), to an incident tool's webhook. */
+export interface OrderAlert {
+  orderId: string;
+  customerId: string;
+  severity: 'high';
+  summary: string;
+  /** Everything an on-call person needs without opening anything else. */
+  context: Record<string, unknown>;
+}
+
+export interface AlertsPort {
+  raise(alert: OrderAlert, opts: CallOptions): Promise<{ alertId: string | null }>;
 }
 
 export interface DownstreamPorts {
   inventory: InventoryPort;
   payments: PaymentsPort;
-  carriers: { primary: CarrierPort; backup: CarrierPort };
-  fraud: { model: FraudPort; rules: FraudPort };
+  primaryCarrier: CarrierPort;
+  backupCarrier: CarrierPort;
+  fraudModel: FraudPort;
+  fraudRules: FraudPort;
   notifications: NotificationsPort;
 }

@@ -37,7 +37,10 @@ export function createApp(deps: ApiDeps): Express {
   const metrics = createApiMetrics(registry);
   const ctx: RouteContext = {
     config,
-    gateway: new OrdersGateway(client, { taskQueue: config.TEMPORAL_TASK_QUEUE, timeoutMs: config.API_TEMPORAL_TIMEOUT_MS }),
+    gateway: new OrdersGateway(client, {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      timeoutMs: config.API_TEMPORAL_TIMEOUT_MS,
+    }),
     metrics,
     requireRole: createAuthenticator(config.API_TOKENS),
     policy: orderPolicy(config),

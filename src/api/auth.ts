@@ -17,7 +17,10 @@ export const READ_ROLES: readonly Role[] = ['viewer', 'approver', 'operator'];
 const fingerprint = (token: string) => createHash('sha256').update(token).digest();
 
 export function createAuthenticator(tokens: ApiConfig['API_TOKENS']) {
-  const known = tokens.map((t) => ({ hash: fingerprint(t.token), principal: { role: t.role, identity: t.identity } satisfies Principal }));
+  const known = tokens.map((t) => ({
+    hash: fingerprint(t.token),
+    principal: { role: t.role, identity: t.identity } satisfies Principal,
+  }));
 
   const identify = (req: Request): Principal | null => {
     const match = /^Bearer ([^\s]+)$/i.exec(req.get('authorization') ?? '');

@@ -5,7 +5,12 @@
  */
 import { z } from 'zod';
 import { durationMs, port, positiveInt, temporalSchema } from '../config';
-import { DEFAULT_INVENTORY_LOCKED_SLA, DEFAULT_ORDER_POLICY, type OrderPolicy } from '../workflows/order-types';
+import {
+  DEFAULT_INVENTORY_LOCKED_SLA,
+  DEFAULT_ORDER_POLICY,
+  POLICY_DURATION,
+  type OrderPolicy,
+} from '../workflows/order-types';
 
 export const ROLES = ['approver', 'operator', 'viewer'] as const;
 export type Role = (typeof ROLES)[number];
@@ -23,7 +28,9 @@ export interface Principal {
 export const DEV_SIGNING_SECRET = 'local-dev-signing-secret';
 export const DEV_TOKENS = 'local-approver-token:approver:alice,local-operator-token:operator:ops';
 
-const identity = z.string().regex(/^[A-Za-z0-9._@-]{1,64}$/, 'expected an identity of 1-64 letters, digits, ".", "_", "@" or "-"');
+const identity = z
+  .string()
+  .regex(/^[A-Za-z0-9._@-]{1,64}$/, 'expected an identity of 1-64 letters, digits, ".", "_", "@" or "-"');
 
 const commaList = (s: string) =>
   s
@@ -34,15 +41,26 @@ const commaList = (s: string) =>
 const signingSecrets = z
   .string()
   .transform(commaList)
-  .pipe(z.array(z.string().min(16, 'expected each signing secret to be at least 16 characters')).min(1, 'expected at least one signing secret'));
+  .pipe(
+    z
+      .array(z.string().min(16, 'expected each signing secret to be at least 16 characters'))
+      .min(1, 'expected at least one signing secret'),
+  );
 
 const tokenEntry = z
   .string()
   .transform((entry) => entry.split(':'))
   .pipe(
-    z.tuple([z.string().min(16, 'expected each token to be at least 16 characters'), z.enum(ROLES, { error: `expected a role: ${ROLES.join(', ')}` }), identity], {
-      error: 'expected entries of the form token:role:identity',
-    }),
+    z.tuple(
+      [
+        z.string().min(16, 'expected each token to be at least 16 characters'),
+        z.enum(ROLES, { error: `expected a role: ${ROLES.join(', ')}` }),
+        identity,
+      ],
+      {
+        error: 'expected entries of the form token:role:identity',
+      },
+    ),
   )
   .transform(([token, role, who]) => ({ token, role, identity: who }));
 
@@ -50,12 +68,15 @@ const apiTokens = z
   .string()
   .transform(commaList)
   .pipe(z.array(tokenEntry).min(1, 'expected at least one token:role:identity entry'))
-  .refine((entries) => new Set(entries.map((e) => e.token)).size === entries.length, 'expected every token to be distinct');
+  .refine(
+    (entries) => new Set(entries.map((e) => e.token)).size === entries.length,
+    'expected every token to be distinct',
+  );
 
 const fraction = z.coerce.number({ error: 'expected a number between 0 and 1' }).min(0).max(1);
 
 /** Temporal duration strings as the workflow's timers accept them, e.g. "90m", "24h", "3d". */
-const duration = z.string().regex(/^\d+\s*(ms|s|m|h|d)$/, 'expected a duration such as 30m, 24h or 3d');
+const duration = z.string().regex(POLICY_DURATION, 'expected a duration such as 30m, 24h or 3d');
 
 export const apiSchema = z
   .object({
@@ -87,7 +108,11 @@ export const apiSchema = z
   })
   .superRefine((v, ctx) => {
     if (v.ORDER_FRAUD_REVIEW_LOW >= v.ORDER_FRAUD_REVIEW_HIGH) {
-      ctx.addIssue({ code: 'custom', path: ['ORDER_FRAUD_REVIEW_HIGH'], message: 'expected ORDER_FRAUD_REVIEW_HIGH to be above ORDER_FRAUD_REVIEW_LOW' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ORDER_FRAUD_REVIEW_HIGH'],
+        message: 'expected ORDER_FRAUD_REVIEW_HIGH to be above ORDER_FRAUD_REVIEW_LOW',
+      });
     }
   });
 export type ApiConfig = z.output<typeof apiSchema>;
@@ -97,7 +122,9 @@ export function orderPolicy(config: ApiConfig): OrderPolicy {
   return {
     approvalThreshold: config.ORDER_APPROVAL_THRESHOLD,
     fraudReviewBand: { low: config.ORDER_FRAUD_REVIEW_LOW, high: config.ORDER_FRAUD_REVIEW_HIGH },
-    approvers: config.ORDER_APPROVERS ?? [...new Set(config.API_TOKENS.filter((t) => t.role === 'approver').map((t) => t.identity))],
+    approvers: config.ORDER_APPROVERS ?? [
+      ...new Set(config.API_TOKENS.filter((t) => t.role === 'approver').map((t) => t.identity)),
+    ],
     approvalEscalateAfter: config.ORDER_APPROVAL_ESCALATE_AFTER,
     approvalAutoRejectAfter: config.ORDER_APPROVAL_AUTO_REJECT_AFTER,
     inventoryLockedSla: config.ORDER_INVENTORY_LOCKED_SLA,
@@ -107,5 +134,7 @@ export function orderPolicy(config: ApiConfig): OrderPolicy {
 /** True while the well-known development credentials are configured. */
 export function usesDevCredentials(config: ApiConfig): boolean {
   const devTokens = new Set(commaList(DEV_TOKENS).map((entry) => entry.split(':')[0]));
-  return config.API_SIGNING_SECRETS.includes(DEV_SIGNING_SECRET) || config.API_TOKENS.some((t) => devTokens.has(t.token));
+  return (
+    config.API_SIGNING_SECRETS.includes(DEV_SIGNING_SECRET) || config.API_TOKENS.some((t) => devTokens.has(t.token))
+  );
 }

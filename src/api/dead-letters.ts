@@ -36,7 +36,7 @@ async function parkedOrders(gateway: DeadLetterGateway, limit: number): Promise<
   let token: Buffer | undefined;
   do {
     const page = await gateway.listOrders(query, Math.min(PAGE_SIZE, limit - ids.length), token);
-    ids.push(...page.executions.map((e) => e.workflowId));
+    ids.push(...page.orders.map((order) => order.orderId));
     token = page.nextPageToken ?? undefined;
   } while (token && ids.length < limit);
   return [...new Set(ids)].slice(0, limit);
@@ -47,17 +47,24 @@ async function retryOne(gateway: DeadLetterGateway, orderId: string, request: Re
     await gateway.retryParkedOrder(orderId, request);
     return { orderId, outcome: 'retried' };
   } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) return { orderId, outcome: 'refused', detail: err.cause?.message ?? err.message };
+    if (err instanceof WorkflowUpdateFailedError)
+      return { orderId, outcome: 'refused', detail: err.cause?.message ?? err.message };
     if (err instanceof WorkflowNotFoundError) return { orderId, outcome: 'refused', detail: 'the order is closed' };
     return { orderId, outcome: 'failed', detail: err instanceof Error ? err.message : String(err) };
   }
 }
 
-export async function drainDeadLetters(gateway: DeadLetterGateway, request: RetryRequest, limit: number): Promise<DrainReport> {
+export async function drainDeadLetters(
+  gateway: DeadLetterGateway,
+  request: RetryRequest,
+  limit: number,
+): Promise<DrainReport> {
   const ids = await parkedOrders(gateway, limit);
   const orders: DrainResult[] = [];
   for (let i = 0; i < ids.length; i += DRAIN_CONCURRENCY) {
-    orders.push(...(await Promise.all(ids.slice(i, i + DRAIN_CONCURRENCY).map((id) => retryOne(gateway, id, request)))));
+    orders.push(
+      ...(await Promise.all(ids.slice(i, i + DRAIN_CONCURRENCY).map((id) => retryOne(gateway, id, request)))),
+    );
   }
   const count = (outcome: DrainResult['outcome']) => orders.filter((o) => o.outcome === outcome).length;
   return { found: ids.length, retried: count('retried'), refused: count('refused'), failed: count('failed'), orders };
@@ -65,11 +72,20 @@ export async function drainDeadLetters(gateway: DeadLetterGateway, request: Retr
 
 export function registerDeadLetters(app: Express, ctx: RouteContext): void {
   const { config, gateway, requireRole } = ctx;
-  app.post('/admin/dead-letters/drain', requireRole('operator'), requireJson, jsonBody(config.API_BODY_LIMIT_BYTES), async (req: Request, res: Response) => {
-    const { reason, limit } = validBody(drainRequestSchema, req.body);
-    const operator = principalOf(res).identity;
-    const report = await drainDeadLetters(gateway, { operator, reason: reason ?? 'dead-letter drain' }, limit);
-    req.log.info({ operator, found: report.found, retried: report.retried, refused: report.refused, failed: report.failed }, 'dead letters drained');
-    res.json(report);
-  });
+  app.post(
+    '/admin/dead-letters/drain',
+    requireRole('operator'),
+    requireJson,
+    jsonBody(config.API_BODY_LIMIT_BYTES),
+    async (req: Request, res: Response) => {
+      const { reason, limit } = validBody(drainRequestSchema, req.body);
+      const operator = principalOf(res).identity;
+      const report = await drainDeadLetters(gateway, { operator, reason: reason ?? 'dead-letter drain' }, limit);
+      req.log.info(
+        { operator, found: report.found, retried: report.retried, refused: report.refused, failed: report.failed },
+        'dead letters drained',
+      );
+      res.json(report);
+    },
+  );
 }

@@ -20,7 +20,10 @@ function bodyParserProblem(err: unknown): Problem | null {
       return new Problem('malformed-json', 'The request body is not valid JSON.');
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new Problem('unsupported-media-type', 'Send the body as application/json (UTF-8, no content encoding other than gzip or deflate).');
+      return new Problem(
+        'unsupported-media-type',
+        'Send the body as application/json (UTF-8, no content encoding other than gzip or deflate).',
+      );
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':
@@ -43,5 +46,9 @@ export function errorHandler(err: unknown, req: Request, res: Response, next: Ne
     return;
   }
   res.err = err instanceof Error ? err : new Error(String(err));
-  sendProblem(req, res, new Problem('internal-error', 'Something went wrong on our side. Quote the requestId when reporting it.'));
+  sendProblem(
+    req,
+    res,
+    new Problem('internal-error', 'Something went wrong on our side. Quote the requestId when reporting it.'),
+  );
 }

@@ -37,7 +37,12 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 function componentSchemas(entries: [string, z.ZodType][], io: 'input' | 'output'): Record<string, JsonObject> {
   const registry = z.registry<{ id: string }>();
   for (const [id, schema] of entries) registry.add(schema, { id });
-  const { schemas } = z.toJSONSchema(registry, { io, target: 'draft-2020-12', unrepresentable: 'any', uri: (id) => `#/components/schemas/${id}` });
+  const { schemas } = z.toJSONSchema(registry, {
+    io,
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+    uri: (id) => `#/components/schemas/${id}`,
+  });
   return Object.fromEntries(
     Object.entries(schemas).map(([id, schema]) => {
       const { $schema: _dialect, $id: _id, ...rest } = schema as JsonObject;
@@ -47,22 +52,36 @@ function componentSchemas(entries: [string, z.ZodType][], io: 'input' | 'output'
 }
 
 function inlineSchema(schema: z.ZodType): JsonObject {
-  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as JsonObject;
+  const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, {
+    io: 'input',
+    target: 'draft-2020-12',
+    unrepresentable: 'any',
+  }) as JsonObject;
   return rest;
 }
 
-const json = (schemaName: string, description: string) => ({ description, content: { 'application/json': { schema: ref(schemaName) } } });
+const json = (schemaName: string, description: string) => ({
+  description,
+  content: { 'application/json': { schema: ref(schemaName) } },
+});
 
 function problems(...slugs: ProblemSlug[]): Record<string, unknown> {
   const byStatus = new Map<number, ProblemSlug[]>();
-  for (const slug of slugs) byStatus.set(PROBLEM_TYPES[slug].status, [...(byStatus.get(PROBLEM_TYPES[slug].status) ?? []), slug]);
+  for (const slug of slugs)
+    byStatus.set(PROBLEM_TYPES[slug].status, [...(byStatus.get(PROBLEM_TYPES[slug].status) ?? []), slug]);
   return Object.fromEntries(
     [...byStatus].map(([status, group]) => [
       String(status),
       {
         description: group.map((slug) => `${PROBLEM_TYPES[slug].title} (${problemType(slug)})`).join('; '),
         content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Problem') } },
-        ...(status === 503 ? { headers: { 'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } } } } : {}),
+        ...(status === 503
+          ? {
+              headers: {
+                'Retry-After': { description: 'Seconds to wait before retrying.', schema: { type: 'integer' } },
+              },
+            }
+          : {}),
       },
     ]),
   );
@@ -75,7 +94,8 @@ function steering(operationId: string, summary: string, description: string, bod
   return {
     post: {
       summary,
-      description: `${description} Requires a bearer token with the \`${role}\` role; the acting identity is the token's.`,
+      description:
+        `${description} Requires a bearer token with the \`${role}\` role; ` + "the acting identity is the token's.",
       operationId,
       tags: ['orders'],
       security: bearer,
@@ -84,7 +104,17 @@ function steering(operationId: string, summary: string, description: string, bod
       responses: {
         '200': json('OrderState', 'The change was applied; the order state after it.'),
         '202': json('SteeringAccepted', 'The change was accepted and the order is still settling.'),
-        ...problems('malformed-json', 'unauthenticated', 'forbidden', 'order-not-found', 'order-conflict', 'payload-too-large', 'unsupported-media-type', 'validation-failed', 'temporal-unavailable'),
+        ...problems(
+          'malformed-json',
+          'unauthenticated',
+          'forbidden',
+          'order-not-found',
+          'order-conflict',
+          'payload-too-large',
+          'unsupported-media-type',
+          'validation-failed',
+          'temporal-unavailable',
+        ),
       },
     },
   };
@@ -104,7 +134,8 @@ export function buildOpenApiDocument(): JsonObject {
       title: 'Order fulfillment API',
       version: '1.0.0',
       description:
-        'Start and steer orders run by the order-fulfillment saga on Temporal. Every error is RFC 9457 problem details. ' +
+        'Start and steer orders run by the order-fulfillment saga on Temporal. ' +
+        'Every error is RFC 9457 problem details. ' +
         `Each response carries ${REQUEST_ID_HEADER}; send your own (8-128 safe characters) to correlate logs.`,
     },
     servers: [{ url: '/' }],
@@ -114,27 +145,50 @@ export function buildOpenApiDocument(): JsonObject {
         post: {
           summary: 'Submit an order',
           description:
-            `Signed with ${SIGNATURE_HEADER} (HMAC-SHA256 of "t.rawBody"). The ${IDEMPOTENCY_KEY_HEADER} becomes the order id: ` +
-            'repeating a request returns the existing order (200) and starts nothing; reusing a key with a different body is 422.',
+            `Signed with ${SIGNATURE_HEADER} (HMAC-SHA256 of "t.rawBody"). ` +
+            `The ${IDEMPOTENCY_KEY_HEADER} becomes the order id: ` +
+            'repeating a request returns the existing order (200) and starts nothing; ' +
+            'reusing a key with a different body is 422.',
           operationId: 'submitOrder',
           tags: ['orders'],
           security: [{ requestSignature: [] }],
-          parameters: [{ name: IDEMPOTENCY_KEY_HEADER, in: 'header', required: true, schema: inlineSchema(idempotencyKeySchema) }],
+          parameters: [
+            { name: IDEMPOTENCY_KEY_HEADER, in: 'header', required: true, schema: inlineSchema(idempotencyKeySchema) },
+          ],
           requestBody: { required: true, content: { 'application/json': { schema: ref('OrderRequest') } } },
           responses: {
-            '202': { ...json('OrderAccepted', 'The order was started.'), headers: { Location: { schema: { type: 'string' } } } },
-            '200': json('OrderAccepted', 'The same request was already accepted: the existing order (Idempotent-Replayed: true).'),
-            ...problems('malformed-json', 'invalid-request', 'invalid-signature', 'payload-too-large', 'unsupported-media-type', 'validation-failed', 'idempotency-key-reused', 'temporal-unavailable'),
+            '202': {
+              ...json('OrderAccepted', 'The order was started.'),
+              headers: { Location: { schema: { type: 'string' } } },
+            },
+            '200': json(
+              'OrderAccepted',
+              'The same request was already accepted: the existing order (Idempotent-Replayed: true).',
+            ),
+            ...problems(
+              'malformed-json',
+              'invalid-request',
+              'invalid-signature',
+              'payload-too-large',
+              'unsupported-media-type',
+              'validation-failed',
+              'idempotency-key-reused',
+              'temporal-unavailable',
+            ),
           },
         },
         get: {
           summary: 'List orders',
-          description: 'Orders from Temporal visibility, newest first, filtered by status and customer; page with `nextCursor`.',
+          description:
+            'Orders from Temporal visibility, newest first, filtered by status and customer; page with `nextCursor`.',
           operationId: 'listOrders',
           tags: ['orders'],
           security: bearer,
           parameters: listParameters,
-          responses: { '200': json('OrderPage', 'One page of orders.'), ...problems('invalid-request', 'unauthenticated', 'forbidden', 'temporal-unavailable') },
+          responses: {
+            '200': json('OrderPage', 'One page of orders.'),
+            ...problems('invalid-request', 'unauthenticated', 'forbidden', 'temporal-unavailable'),
+          },
         },
       },
       '/orders/{id}': {
@@ -144,36 +198,78 @@ export function buildOpenApiDocument(): JsonObject {
           tags: ['orders'],
           security: bearer,
           parameters: [orderIdParameter],
-          responses: { '200': json('OrderState', 'The order state.'), ...problems('unauthenticated', 'forbidden', 'order-not-found', 'temporal-unavailable') },
+          responses: {
+            '200': json('OrderState', 'The order state.'),
+            ...problems('unauthenticated', 'forbidden', 'order-not-found', 'temporal-unavailable'),
+          },
         },
       },
-      '/orders/{id}/approval': steering('decideApproval', 'Decide an approval', 'Approve or reject an order waiting in AWAITING_APPROVAL.', 'ApprovalDecision', 'approver'),
-      '/orders/{id}/cancel': steering('cancelOrder', 'Cancel an order', 'Cancel an order before dispatch, e.g. on the customer\'s behalf.', 'CancelRequest', 'operator'),
-      '/orders/{id}/retry': steering('retryParkedOrder', 'Retry a parked order', 'Retry an order parked in NEEDS_ATTENTION.', 'RetryRequest', 'operator'),
+      '/orders/{id}/approval': steering(
+        'decideApproval',
+        'Decide an approval',
+        'Approve or reject an order waiting in AWAITING_APPROVAL.',
+        'ApprovalDecision',
+        'approver',
+      ),
+      '/orders/{id}/cancel': steering(
+        'cancelOrder',
+        'Cancel an order',
+        "Cancel an order before dispatch, e.g. on the customer's behalf.",
+        'CancelRequest',
+        'operator',
+      ),
+      '/orders/{id}/retry': steering(
+        'retryParkedOrder',
+        'Retry a parked order',
+        'Retry an order parked in NEEDS_ATTENTION.',
+        'RetryRequest',
+        'operator',
+      ),
       '/admin/dead-letters/drain': {
         post: {
           summary: 'Drain the dead letters',
           description:
-            'Retries every order parked in NEEDS_ATTENTION (listed by the OrderStatus search attribute, as `GET /orders?status=NEEDS_ATTENTION` lists them), ' +
-            'with the same update as `POST /orders/{id}/retry`, and reports per order whether it was retried, refused or failed. ' +
-            'Answers once every order has accepted (or refused) its retry, not once they have settled. Requires a bearer token with the `operator` role.',
+            'Retries every order parked in NEEDS_ATTENTION (listed by the OrderStatus search attribute, ' +
+            'as `GET /orders?status=NEEDS_ATTENTION` lists them), ' +
+            'with the same update as `POST /orders/{id}/retry`, ' +
+            'and reports per order whether it was retried, refused or failed. ' +
+            'Answers once every order has accepted (or refused) its retry, not once they have settled. ' +
+            'Requires a bearer token with the `operator` role.',
           operationId: 'drainDeadLetters',
           tags: ['dead letters'],
           security: bearer,
           requestBody: { required: true, content: { 'application/json': { schema: ref('DrainRequest') } } },
           responses: {
             '200': json('DrainReport', 'What the drain did, order by order (an empty list when nothing was parked).'),
-            ...problems('malformed-json', 'unauthenticated', 'forbidden', 'payload-too-large', 'unsupported-media-type', 'validation-failed', 'temporal-unavailable'),
+            ...problems(
+              'malformed-json',
+              'unauthenticated',
+              'forbidden',
+              'payload-too-large',
+              'unsupported-media-type',
+              'validation-failed',
+              'temporal-unavailable',
+            ),
           },
         },
       },
-      '/healthz': { get: { summary: 'Liveness', operationId: 'health', tags: ['operations'], responses: { '200': json('Health', 'The process is up.') } } },
+      '/healthz': {
+        get: {
+          summary: 'Liveness',
+          operationId: 'health',
+          tags: ['operations'],
+          responses: { '200': json('Health', 'The process is up.') },
+        },
+      },
       '/readyz': {
         get: {
           summary: 'Readiness',
           operationId: 'readiness',
           tags: ['operations'],
-          responses: { '200': json('Readiness', 'Temporal answers and the namespace exists.'), ...problems('not-ready') },
+          responses: {
+            '200': json('Readiness', 'Temporal answers and the namespace exists.'),
+            ...problems('not-ready'),
+          },
         },
       },
       '/metrics': {
@@ -181,7 +277,12 @@ export function buildOpenApiDocument(): JsonObject {
           summary: 'Prometheus metrics',
           operationId: 'metrics',
           tags: ['operations'],
-          responses: { '200': { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: { type: 'string' } } } } },
+          responses: {
+            '200': {
+              description: 'Prometheus text exposition format.',
+              content: { 'text/plain': { schema: { type: 'string' } } },
+            },
+          },
         },
       },
       '/openapi.json': {
@@ -189,7 +290,12 @@ export function buildOpenApiDocument(): JsonObject {
           summary: 'This document',
           operationId: 'openApi',
           tags: ['operations'],
-          responses: { '200': { description: 'OpenAPI 3.1 document.', content: { 'application/json': { schema: { type: 'object' } } } } },
+          responses: {
+            '200': {
+              description: 'OpenAPI 3.1 document.',
+              content: { 'application/json': { schema: { type: 'object' } } },
+            },
+          },
         },
       },
     },
@@ -222,12 +328,17 @@ export function buildOpenApiDocument(): JsonObject {
         ),
       },
       securitySchemes: {
-        bearerAuth: { type: 'http', scheme: 'bearer', description: 'A token from API_TOKENS; its role decides what it may do.' },
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'A token from API_TOKENS; its role decides what it may do.',
+        },
         requestSignature: {
           type: 'apiKey',
           in: 'header',
           name: SIGNATURE_HEADER,
-          description: 't=<unix seconds>,v1=<hex HMAC-SHA256 over "<t>.<raw body>"> with a secret from API_SIGNING_SECRETS.',
+          description:
+            't=<unix seconds>,v1=<hex HMAC-SHA256 over "<t>.<raw body>"> with a secret from API_SIGNING_SECRETS.',
         },
       },
     },

@@ -20,7 +20,10 @@ export function registerOperations(app: Express, ctx: RouteContext, registry: Re
       await gateway.checkNamespace(config.API_READINESS_TIMEOUT_MS);
     } catch (err) {
       req.log.warn({ err }, 'not ready');
-      const detail = grpcCode(err) === GRPC_NOT_FOUND ? `The Temporal namespace "${gateway.namespace}" does not exist.` : 'Temporal is not reachable.';
+      const detail =
+        grpcCode(err) === GRPC_NOT_FOUND
+          ? `The Temporal namespace "${gateway.namespace}" does not exist.`
+          : 'Temporal is not reachable.';
       throw new Problem('not-ready', detail, { headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) } });
     }
     res.json({ status: 'ready', namespace: gateway.namespace });

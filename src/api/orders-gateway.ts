@@ -3,12 +3,30 @@
  * cluster turns into a prompt 503 instead of a hung request. Temporal is the only store:
  * the idempotency record is the workflow id plus the request fingerprint in its memo.
  */
-import { type Client, type WorkflowExecutionDescription, type WorkflowExecutionInfo, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
-import { executionInfoFromRaw } from '@temporalio/client/lib/helpers';
-import { type UpdateDefinition, WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { getOrderStateQuery, ORDER_WORKFLOW_TYPE, orderSearchAttributes, type OrderState, retryParkedOrderUpdate, type RetryRequest } from '../workflows/definitions';
+import {
+  type Client,
+  type WorkflowExecutionDescription,
+  type WorkflowExecutionStatusName,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import {
+  defaultPayloadConverter,
+  type UpdateDefinition,
+  WorkflowExecutionAlreadyStartedError,
+} from '@temporalio/common';
+import {
+  CustomerIdKey,
+  getOrderStateQuery,
+  ORDER_WORKFLOW_TYPE,
+  OrderCurrencyKey,
+  orderSearchAttributes,
+  type OrderState,
+  OrderStatusKey,
+  OrderTotalKey,
+  retryParkedOrderUpdate,
+  type RetryRequest,
+} from '../workflows/definitions';
 import type { OrderInput } from '../workflows/order-types';
-import { OrderStatusKey } from '../workflows/search-attributes';
 
 export interface OrderMemo {
   /** Fingerprint of the canonical request body that created the order. */
@@ -18,8 +36,7 @@ export interface OrderMemo {
 }
 
 export type StartOutcome =
-  | { started: true }
-  | { started: false; fingerprint: string | null; requestId: string | null; status: string | null };
+  { started: true } | { started: false; fingerprint: string | null; requestId: string | null; status: string | null };
 
 export type SteerOutcome<T> = { settled: true; result: T } | { settled: false };
 
@@ -88,7 +105,12 @@ export class OrdersGateway {
    * awaited under the normal deadline; a handler still running after `waitMs` carries on in
    * the workflow and is reported as not yet settled.
    */
-  async steer<Arg>(orderId: string, update: UpdateDefinition<OrderState, [Arg]>, arg: Arg, waitMs: number): Promise<SteerOutcome<OrderState>> {
+  async steer<Arg>(
+    orderId: string,
+    update: UpdateDefinition<OrderState, [Arg]>,
+    arg: Arg,
+    waitMs: number,
+  ): Promise<SteerOutcome<OrderState>> {
     const handle = this.client.workflow.getHandle(orderId);
     const admitted = await this.within(() => handle.startUpdate(update, { args: [arg], waitForStage: 'ACCEPTED' }));
     try {
@@ -105,20 +127,88 @@ export class OrdersGateway {
     await this.within(() => handle.startUpdate(retryParkedOrderUpdate, { args: [request], waitForStage: 'ACCEPTED' }));
   }
 
-  /** One page of orders matching a visibility query. */
-  async listOrders(query: string, pageSize: number, pageToken: Buffer | undefined): Promise<{ executions: WorkflowExecutionInfo[]; nextPageToken: Buffer | null }> {
+  /**
+   * One page of orders matching a visibility query. The raw service call, because the client's
+   * `workflow.list()` hides the page token a stateless API hands back as its cursor.
+   */
+  async listOrders(query: string, pageSize: number, pageToken: Buffer | undefined): Promise<OrderPage> {
     const response = await this.within(() =>
-      this.client.workflowService.listWorkflowExecutions({ namespace: this.namespace, query, pageSize, nextPageToken: pageToken ?? null }),
-    );
-    const executions = await Promise.all(
-      response.executions.map((raw) => executionInfoFromRaw(raw, this.client.options.loadedDataConverter, raw, this.namespace)),
+      this.client.workflowService.listWorkflowExecutions({
+        namespace: this.namespace,
+        query,
+        pageSize,
+        nextPageToken: pageToken ?? null,
+      }),
     );
     const token = response.nextPageToken;
-    return { executions, nextPageToken: token && token.length > 0 ? Buffer.from(token) : null };
+    return {
+      orders: response.executions.map(orderSummary),
+      nextPageToken: token && token.length > 0 ? Buffer.from(token) : null,
+    };
   }
 
   /** Resolves when Temporal answers and the namespace exists; rejects otherwise. */
   async checkNamespace(timeoutMs: number): Promise<void> {
     await this.within(() => this.client.workflowService.describeNamespace({ namespace: this.namespace }), timeoutMs);
   }
+}
+
+/** An order as a listing shows it: its search attributes and its workflow's life cycle. */
+export interface OrderSummary {
+  orderId: string;
+  status: string | null;
+  customerId: string | null;
+  total: number | null;
+  currency: string | null;
+  workflowStatus: WorkflowExecutionStatusName;
+  startedAt: string;
+  closedAt: string | null;
+}
+
+export interface OrderPage {
+  orders: OrderSummary[];
+  nextPageToken: Buffer | null;
+}
+
+type RawExecution = Awaited<ReturnType<Client['workflowService']['listWorkflowExecutions']>>['executions'][number];
+type RawTimestamp = RawExecution['startTime'];
+
+/** `temporal.api.enums.v1.WorkflowExecutionStatus`, by number. */
+const WORKFLOW_STATUS: readonly WorkflowExecutionStatusName[] = [
+  'UNSPECIFIED',
+  'RUNNING',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TERMINATED',
+  'CONTINUED_AS_NEW',
+  'TIMED_OUT',
+];
+
+function orderSummary(raw: RawExecution): OrderSummary {
+  const fields = raw.searchAttributes?.indexedFields ?? {};
+  const attribute = <T>(name: string, is: (v: unknown) => v is T): T | null => {
+    const payload = fields[name];
+    const value: unknown = payload ? defaultPayloadConverter.fromPayload(payload) : null;
+    return is(value) ? value : null;
+  };
+  const isString = (v: unknown): v is string => typeof v === 'string';
+  const isNumber = (v: unknown): v is number => typeof v === 'number';
+  const closedAt = timestamp(raw.closeTime);
+  return {
+    orderId: raw.execution?.workflowId ?? '',
+    status: attribute(OrderStatusKey.name, isString),
+    customerId: attribute(CustomerIdKey.name, isString),
+    total: attribute(OrderTotalKey.name, isNumber),
+    currency: attribute(OrderCurrencyKey.name, isString),
+    workflowStatus: WORKFLOW_STATUS[raw.status ?? 0] ?? 'UNSPECIFIED',
+    startedAt: (timestamp(raw.startTime) ?? new Date(0)).toISOString(),
+    closedAt: closedAt?.toISOString() ?? null,
+  };
+}
+
+function timestamp(ts: RawTimestamp): Date | null {
+  if (!ts?.seconds) return null;
+  const seconds = typeof ts.seconds === 'number' ? ts.seconds : ts.seconds.toNumber();
+  return new Date(seconds * 1000 + Math.floor((ts.nanos ?? 0) / 1e6));
 }

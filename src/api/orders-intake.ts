@@ -13,7 +13,14 @@ import { requestFingerprint } from './idempotency';
 import { Problem } from './problem';
 import { parseJson, rawBody, requireJson, validBody } from './request-body';
 import { requestIdOf } from './request-log';
-import { asOrderRequest, fieldErrors, IDEMPOTENCY_KEY_HEADER, idempotencyKeySchema, orderIdFor, orderRequestSchema } from './schemas';
+import {
+  asOrderRequest,
+  fieldErrors,
+  IDEMPOTENCY_KEY_HEADER,
+  idempotencyKeySchema,
+  orderIdFor,
+  orderRequestSchema,
+} from './schemas';
 import { SIGNATURE_HEADER, verifySignature } from './signing';
 
 export const IDEMPOTENT_REPLAY_HEADER = 'Idempotent-Replayed';
@@ -61,7 +68,11 @@ export function registerOrderIntake(app: Express, ctx: RouteContext): void {
     }
     if (outcome.fingerprint !== fingerprint) {
       metrics.orderSubmitted('key_reused');
-      throw new Problem('idempotency-key-reused', `The ${IDEMPOTENCY_KEY_HEADER} was already used for an order with a different body. Use a new key for a new order.`);
+      throw new Problem(
+        'idempotency-key-reused',
+        `The ${IDEMPOTENCY_KEY_HEADER} was already used for an order with a different body. ` +
+          'Use a new key for a new order.',
+      );
     }
     metrics.orderSubmitted('replayed');
     req.log.info({ orderId, originalRequestId: outcome.requestId }, 'order request replayed');

@@ -3,35 +3,12 @@
  * Temporal visibility filtered by the order search attributes.
  */
 import type { Express, Request, Response } from 'express';
-import type { WorkflowExecutionInfo } from '@temporalio/client';
-import { CustomerIdKey, OrderCurrencyKey, OrderStatusKey, OrderTotalKey } from '../workflows/search-attributes';
 import { READ_ROLES } from './auth';
 import type { RouteContext } from './context';
 import { Problem } from './problem';
-import { fieldErrors, listOrdersQuerySchema, orderIdSchema } from './schemas';
+import { fieldErrors, listOrdersQuerySchema, orderIdParam } from './schemas';
 import { GRPC_INVALID_ARGUMENT, grpcCode } from './temporal-errors';
 import { decodeCursor, encodeCursor, ordersQuery } from './visibility-query';
-
-/** The order id from the path; an id that cannot exist is simply an unknown order. */
-export function orderIdParam(req: Request): string {
-  const parsed = orderIdSchema.safeParse(req.params.id);
-  if (!parsed.success) throw new Problem('order-not-found', 'No order with this id.');
-  return parsed.data;
-}
-
-function summary(execution: WorkflowExecutionInfo) {
-  const attributes = execution.typedSearchAttributes;
-  return {
-    orderId: execution.workflowId,
-    status: attributes.get(OrderStatusKey) ?? null,
-    customerId: attributes.get(CustomerIdKey) ?? null,
-    total: attributes.get(OrderTotalKey) ?? null,
-    currency: attributes.get(OrderCurrencyKey) ?? null,
-    workflowStatus: execution.status.name,
-    startedAt: execution.startTime.toISOString(),
-    closedAt: execution.closeTime?.toISOString() ?? null,
-  };
-}
 
 export function registerOrderReading(app: Express, ctx: RouteContext): void {
   const { gateway, requireRole } = ctx;
@@ -44,14 +21,17 @@ export function registerOrderReading(app: Express, ctx: RouteContext): void {
 
   app.get('/orders', requireRole(...READ_ROLES), async (req: Request, res: Response) => {
     const parsed = listOrdersQuerySchema.safeParse(req.query);
-    if (!parsed.success) throw new Problem('invalid-request', 'Invalid query parameters; see errors.', { errors: fieldErrors(parsed.error, '(query)') });
+    if (!parsed.success)
+      throw new Problem('invalid-request', 'Invalid query parameters; see errors.', {
+        errors: fieldErrors(parsed.error, '(query)'),
+      });
     const { status, customerId, pageSize, cursor } = parsed.data;
     const query = ordersQuery({ status, customerId });
     const pageToken = cursor === undefined ? undefined : decodeCursor(query, cursor);
     try {
       const page = await gateway.listOrders(query, pageSize, pageToken);
       res.json({
-        orders: page.executions.map(summary),
+        orders: page.orders,
         nextCursor: page.nextPageToken ? encodeCursor(query, page.nextPageToken) : null,
       });
     } catch (err) {

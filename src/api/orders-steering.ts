@@ -9,20 +9,29 @@
  */
 import type { Express, Request, Response } from 'express';
 import { WorkflowNotFoundError, type UpdateDefinition } from '@temporalio/common';
-import { cancelOrderUpdate, decideApprovalUpdate, type OrderState, retryParkedOrderUpdate } from '../workflows/definitions';
+import {
+  cancelOrderUpdate,
+  decideApprovalUpdate,
+  type OrderState,
+  retryParkedOrderUpdate,
+} from '../workflows/definitions';
 import { principalOf } from './auth';
 import type { RouteContext } from './context';
 import { Problem } from './problem';
 import { jsonBody, requireJson, validBody } from './request-body';
-import { orderIdParam } from './orders-read';
-import { approvalDecisionSchema, cancelRequestSchema, retryRequestSchema } from './schemas';
+import { approvalDecisionSchema, cancelRequestSchema, orderIdParam, retryRequestSchema } from './schemas';
 
 export function registerOrderSteering(app: Express, ctx: RouteContext): void {
   const { config, gateway, requireRole } = ctx;
   const body = [requireJson, jsonBody(config.API_BODY_LIMIT_BYTES)];
   const waitMs = config.API_STEERING_WAIT_MS;
 
-  async function steer<Arg>(req: Request, res: Response, update: UpdateDefinition<OrderState, [Arg]>, arg: Arg): Promise<void> {
+  async function steer<Arg>(
+    req: Request,
+    res: Response,
+    update: UpdateDefinition<OrderState, [Arg]>,
+    arg: Arg,
+  ): Promise<void> {
     const orderId = orderIdParam(req);
     res.locals.orderId = orderId;
     try {
@@ -32,12 +41,20 @@ export function registerOrderSteering(app: Express, ctx: RouteContext): void {
         return;
       }
       const location = `/orders/${orderId}`;
-      res.status(202).location(location).json({ orderId, accepted: true, location, detail: 'The order accepted the change and is still settling; read it again shortly.' });
+      res.status(202).location(location).json({
+        orderId,
+        accepted: true,
+        location,
+        detail: 'The order accepted the change and is still settling; read it again shortly.',
+      });
     } catch (err) {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
       // Updates cannot reach a closed workflow; tell "closed" apart from "never existed".
       const existing = await gateway.describeOrder(orderId);
-      throw new Problem('order-conflict', `The order is closed (${existing.status.name.toLowerCase()}) and can no longer change.`);
+      throw new Problem(
+        'order-conflict',
+        `The order is closed (${existing.status.name.toLowerCase()}) and can no longer change.`,
+      );
     }
   }
 
@@ -54,6 +71,9 @@ export function registerOrderSteering(app: Express, ctx: RouteContext): void {
 
   app.post('/orders/:id/retry', requireRole('operator'), ...body, async (req: Request, res: Response) => {
     const { reason } = validBody(retryRequestSchema, req.body);
-    await steer(req, res, retryParkedOrderUpdate, { operator: principalOf(res).identity, ...(reason ? { reason } : {}) });
+    await steer(req, res, retryParkedOrderUpdate, {
+      operator: principalOf(res).identity,
+      ...(reason ? { reason } : {}),
+    });
   });
 }

@@ -11,9 +11,14 @@ import { fieldErrors } from './schemas';
 export function requireJson(req: Request, _res: Response, next: NextFunction): void {
   const contentType = req.get('content-type') ?? '';
   const [mediaType = '', ...params] = contentType.split(';').map((part) => part.trim().toLowerCase());
-  const charset = params.find((p) => p.startsWith('charset='))?.slice('charset='.length).replace(/"/g, '');
+  const charset = params
+    .find((p) => p.startsWith('charset='))
+    ?.slice('charset='.length)
+    .replace(/"/g, '');
   if (mediaType !== 'application/json' || (charset !== undefined && charset !== 'utf-8')) {
-    throw new Problem('unsupported-media-type', 'Send the body as application/json (UTF-8).', { headers: { 'Accept-Post': 'application/json' } });
+    throw new Problem('unsupported-media-type', 'Send the body as application/json (UTF-8).', {
+      headers: { 'Accept-Post': 'application/json' },
+    });
   }
   next();
 }
@@ -39,6 +44,9 @@ export function parseJson(raw: Buffer): unknown {
 /** Validates a body with `schema`; field errors come back as a 422 problem. */
 export function validBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const result = schema.safeParse(body);
-  if (!result.success) throw new Problem('validation-failed', 'The request body failed validation; see errors.', { errors: fieldErrors(result.error) });
+  if (!result.success)
+    throw new Problem('validation-failed', 'The request body failed validation; see errors.', {
+      errors: fieldErrors(result.error),
+    });
   return result.data;
 }

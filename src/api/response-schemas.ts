@@ -28,7 +28,11 @@ const ORDER_STEPS: Record<OrderStep, true> = {
 };
 const orderStepSchema = z.enum(Object.keys(ORDER_STEPS) as [OrderStep, ...OrderStep[]]);
 
-const fraudSchema = z.object({ score: z.number().min(0).max(1), reasons: z.array(z.string()), scorer: z.enum(['model', 'rules']) });
+const fraudSchema = z.object({
+  score: z.number().min(0).max(1),
+  reasons: z.array(z.string()),
+  scorer: z.enum(['model', 'rules']),
+});
 
 const policySchema = z.object({
   approvalThreshold: z.int(),
@@ -36,7 +40,14 @@ const policySchema = z.object({
   approvers: z.array(z.string()),
   approvalEscalateAfter: z.string(),
   approvalAutoRejectAfter: z.string(),
-  inventoryLockedSla: z.string().optional().meta({ description: 'INVENTORY_LOCKED longer than this raises one alert; absent on orders started before the watchdog (300s applies).' }),
+  inventoryLockedSla: z
+    .string()
+    .optional()
+    .meta({
+      description:
+        'INVENTORY_LOCKED longer than this raises one alert; ' +
+        'absent on orders started before the watchdog (300s applies).',
+    }),
 });
 
 const orderInputSchema = z.object({
@@ -54,7 +65,13 @@ export const orderStateSchema = z
     currentStep: orderStepSchema.nullable(),
     order: orderInputSchema,
     transitions: z.array(
-      z.object({ from: orderStatusSchema.nullable(), to: orderStatusSchema, at: instant, reason: z.string(), attempt: z.int().optional() }),
+      z.object({
+        from: orderStatusSchema.nullable(),
+        to: orderStatusSchema,
+        at: instant,
+        reason: z.string(),
+        attempt: z.int().optional(),
+      }),
     ),
     attempts: z.partialRecord(orderStepSchema, z.int()),
     lastError: z.object({ step: orderStepSchema, type: z.string(), message: z.string(), at: instant }).nullable(),
@@ -94,39 +111,47 @@ export const orderStateSchema = z
         from: orderStatusSchema,
         at: instant,
         pendingCompensations: z.array(orderStepSchema),
-        step: orderStepSchema.optional().meta({ description: 'The forward step whose retries ran out; an operator retry runs it again.' }),
+        step: orderStepSchema
+          .optional()
+          .meta({ description: 'The forward step whose retries ran out; an operator retry runs it again.' }),
       })
       .nullable()
       .meta({ description: 'Set while the order waits in NEEDS_ATTENTION for an operator.' }),
     fallbacks: z
       .array(z.object({ step: orderStepSchema, from: z.string(), to: z.string(), reason: z.string(), at: instant }))
       .optional()
-      .meta({ description: 'Alternative paths taken (backup carrier, rules scorer, a customer mail given up), oldest first.' }),
+      .meta({
+        description: 'Alternative paths taken (backup carrier, rules scorer, a customer mail given up), oldest first.',
+      }),
     sla: z
       .object({
         status: orderStatusSchema,
         limit: z.string(),
         enteredAt: instant,
         breachedAt: instant,
-        alert: z.object({ status: z.enum(['pending', 'sent', 'logged', 'failed']), alertId: z.string().nullable().optional(), error: z.string().optional() }),
+        alert: z.object({
+          status: z.enum(['pending', 'sent', 'logged', 'failed']),
+          alertId: z.string().nullable().optional(),
+          error: z.string().optional(),
+        }),
       })
       .nullable()
       .optional()
-      .meta({ description: 'Set once the order overstayed INVENTORY_LOCKED and the SLA watchdog raised its one alert.' }),
+      .meta({
+        description: 'Set once the order overstayed INVENTORY_LOCKED and the SLA watchdog raised its one alert.',
+      }),
   })
   .meta({ description: "The order workflow's state, as its query answers it." });
 
 // Compile-time guard: the published schema describes the workflow's OrderState exactly.
 export const asOrderState = (state: z.output<typeof orderStateSchema>): OrderState => state;
 
-export const orderAcceptedSchema = z
-  .object({
-    orderId: orderIdSchema,
-    status: orderStatusSchema,
-    location: z.string().meta({ description: 'Where to read the order, also sent as the Location header.' }),
-    requestId: z.string().meta({ description: 'Request id of the request that created the order.' }),
-  })
-  ;
+export const orderAcceptedSchema = z.object({
+  orderId: orderIdSchema,
+  status: orderStatusSchema,
+  location: z.string().meta({ description: 'Where to read the order, also sent as the Location header.' }),
+  requestId: z.string().meta({ description: 'Request id of the request that created the order.' }),
+});
 
 export const steeringAcceptedSchema = z
   .object({
@@ -137,25 +162,21 @@ export const steeringAcceptedSchema = z
   })
   .meta({ description: 'The order accepted the change but had not settled within the wait; read it again.' });
 
-export const orderSummarySchema = z
-  .object({
-    orderId: orderIdSchema,
-    status: orderStatusSchema.nullable(),
-    customerId: customerIdSchema.nullable(),
-    total: z.int().nullable(),
-    currency: z.string().nullable(),
-    workflowStatus: z.string().meta({ description: 'Temporal execution status, e.g. RUNNING or COMPLETED.' }),
-    startedAt: z.string(),
-    closedAt: z.string().nullable(),
-  })
-  ;
+export const orderSummarySchema = z.object({
+  orderId: orderIdSchema,
+  status: orderStatusSchema.nullable(),
+  customerId: customerIdSchema.nullable(),
+  total: z.int().nullable(),
+  currency: z.string().nullable(),
+  workflowStatus: z.string().meta({ description: 'Temporal execution status, e.g. RUNNING or COMPLETED.' }),
+  startedAt: z.string(),
+  closedAt: z.string().nullable(),
+});
 
-export const orderPageSchema = z
-  .object({
-    orders: z.array(orderSummarySchema),
-    nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
-  })
-  ;
+export const orderPageSchema = z.object({
+  orders: z.array(orderSummarySchema),
+  nextCursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last page.' }),
+});
 
 export const drainReportSchema = z
   .object({
@@ -167,7 +188,10 @@ export const drainReportSchema = z
       z.object({
         orderId: orderIdSchema,
         outcome: z.enum(['retried', 'refused', 'failed']).meta({
-          description: 'retried: the order accepted the retry and runs again; refused: the order turned it down (no longer parked, or closed); failed: Temporal could not be asked, drain again.',
+          description:
+            'retried: the order accepted the retry and runs again; ' +
+            'refused: the order turned it down (no longer parked, or closed); ' +
+            'failed: Temporal could not be asked, drain again.',
         }),
         detail: z.string().optional(),
       }),

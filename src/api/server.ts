@@ -14,14 +14,24 @@ export async function runApiServer(): Promise<void> {
   const temporal = loadConfig(temporalSchema);
   const log = createLogger('api');
   if (usesDevCredentials(config)) {
-    log.warn('API_SIGNING_SECRETS / API_TOKENS hold the well-known development values; set your own outside local development');
+    log.warn(
+      'API_SIGNING_SECRETS / API_TOKENS hold the well-known development values; set your own outside local development',
+    );
   }
   const client = await connectClient(temporal);
   const metricsRegistry = new Registry();
   collectDefaultMetrics({ register: metricsRegistry });
   const app = createApp({ client, config, logger: log, metricsRegistry });
   const server = app.listen(config.API_PORT, config.API_HOST, () =>
-    log.info({ host: config.API_HOST, port: config.API_PORT, namespace: temporal.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE }, 'orders API listening'),
+    log.info(
+      {
+        host: config.API_HOST,
+        port: config.API_PORT,
+        namespace: temporal.TEMPORAL_NAMESPACE,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+      },
+      'orders API listening',
+    ),
   );
   server.once('error', (err) => {
     log.error({ err }, 'orders API could not listen');

@@ -2,7 +2,12 @@
  * Temporal's client errors translated into problem details. Only domain reasons (an update
  * validator's message) reach the caller; connection and server messages stay in the logs.
  */
-import { isGrpcServiceError, ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import {
+  isGrpcServiceError,
+  ServiceError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { Problem } from './problem';
 

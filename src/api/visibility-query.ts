@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { ORDER_WORKFLOW_TYPE } from '../workflows/definitions';
-import { CustomerIdKey, OrderStatusKey } from '../workflows/search-attributes';
+import { CustomerIdKey, OrderStatusKey } from '../workflows/definitions';
 import { Problem } from './problem';
 import type { ListOrdersQuery } from './schemas';
 
@@ -41,7 +41,9 @@ export function decodeCursor(query: string, cursor: string): Buffer {
   }
   const fields = decoded as { q?: unknown; t?: unknown } | null;
   if (typeof fields?.q !== 'string' || typeof fields.t !== 'string' || fields.t.length === 0) {
-    throw new Problem('invalid-request', 'The cursor is not one this API issued.', { errors: [{ field: 'cursor', message: 'unrecognized cursor' }] });
+    throw new Problem('invalid-request', 'The cursor is not one this API issued.', {
+      errors: [{ field: 'cursor', message: 'unrecognized cursor' }],
+    });
   }
   if (fields.q !== queryTag(query)) {
     throw new Problem('invalid-request', 'The cursor belongs to a listing with different filters.', {

@@ -11,7 +11,10 @@ import { z } from 'zod';
 import { rejection } from './http/outcome';
 import { parseInput } from './http/validation';
 
-const rate = z.number().min(0, 'expected a probability between 0 and 1').max(1, 'expected a probability between 0 and 1');
+const rate = z
+  .number()
+  .min(0, 'expected a probability between 0 and 1')
+  .max(1, 'expected a probability between 0 and 1');
 
 export const faultSettingsSchema = z.strictObject({
   /** Added before every business response. */

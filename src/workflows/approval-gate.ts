@@ -4,21 +4,24 @@
  * (both measured from the request, in workflow time).
  */
 import { ApplicationFailure, condition } from '@temporalio/workflow';
-import { msToNumber } from '@temporalio/common/lib/time';
-import type { FraudAssessment } from '../activities/ports';
 import type { ApprovalDecision, OrderState } from './definitions';
-import { FailureType } from './failure-types';
+import { FailureType } from './failures';
 import { now, type OrderRecorder } from './order-recorder';
 import { OrderStatus } from './order-status';
-import type { OrderInput } from './order-types';
+import { durationMs, type FraudAssessment, type OrderInput } from './order-types';
 
 /** Why this order needs a human; empty when it does not. */
 export function approvalReasons(input: OrderInput, fraud: FraudAssessment): string[] {
   const { approvalThreshold, fraudReviewBand } = input.policy;
   const reasons: string[] = [];
-  if (input.total > approvalThreshold) reasons.push(`total ${input.total} ${input.currency} is above the approval threshold ${approvalThreshold}`);
-  if (fraud.score >= fraudReviewBand.low && fraud.score < fraudReviewBand.high) {
-    reasons.push(`fraud score ${fraud.score} (${fraud.scorer}) is in the review band [${fraudReviewBand.low}, ${fraudReviewBand.high})`, ...fraud.reasons);
+  if (input.total > approvalThreshold)
+    reasons.push(`total ${input.total} ${input.currency} is above the approval threshold ${approvalThreshold}`);
+  const { low, high } = fraudReviewBand;
+  if (fraud.score >= low && fraud.score < high) {
+    reasons.push(
+      `fraud score ${fraud.score} (${fraud.scorer}) is in the review band [${low}, ${high})`,
+      ...fraud.reasons,
+    );
   }
   return reasons;
 }
@@ -35,24 +38,34 @@ export class ApprovalGate {
   }
 
   /** Update validator: a decision only while awaiting one, only from a listed approver. */
-  validate(d: ApprovalDecision): void {
+  readonly validate = (d: ApprovalDecision): void => {
     const { status, order } = this.order.state;
     if (status !== OrderStatus.AWAITING_APPROVAL || this.request?.decision) {
       throw new Error(`order ${order.orderId} is not awaiting approval (status ${status})`);
     }
-    if (d?.decision !== 'approve' && d?.decision !== 'reject') throw new Error('decision must be "approve" or "reject"');
-    if (!order.policy.approvers.includes(d.approver)) throw new Error(`${String(d.approver)} is not an approver of order ${order.orderId}`);
-  }
+    if (d?.decision !== 'approve' && d?.decision !== 'reject')
+      throw new Error('decision must be "approve" or "reject"');
+    if (!order.policy.approvers.includes(d.approver))
+      throw new Error(`${String(d.approver)} is not an approver of order ${order.orderId}`);
+  };
 
   /** Update handler: records the decision and returns once the order has moved on (see decideApprovalUpdate). */
-  async decide(d: ApprovalDecision): Promise<OrderState> {
+  readonly decide = async (d: ApprovalDecision): Promise<OrderState> => {
     const request = this.request;
     if (!request) throw new Error('no approval request');
-    request.decision = { decision: d.decision, approver: d.approver, at: now(), ...(d.comment ? { comment: d.comment } : {}) };
-    const stillMoving: OrderStatus[] = d.decision === 'approve' ? [OrderStatus.AWAITING_APPROVAL] : [OrderStatus.AWAITING_APPROVAL, OrderStatus.COMPENSATING];
+    request.decision = {
+      decision: d.decision,
+      approver: d.approver,
+      at: now(),
+      ...(d.comment ? { comment: d.comment } : {}),
+    };
+    const stillMoving: OrderStatus[] =
+      d.decision === 'approve'
+        ? [OrderStatus.AWAITING_APPROVAL]
+        : [OrderStatus.AWAITING_APPROVAL, OrderStatus.COMPENSATING];
     await condition(() => !stillMoving.includes(this.order.status));
     return this.order.state;
-  }
+  };
 
   /** Waits in AWAITING_APPROVAL; returns on approval, throws an ApprovalRejected failure otherwise. */
   async await(reasons: string[], fraud: FraudAssessment): Promise<void> {
@@ -65,19 +78,36 @@ export class ApprovalGate {
     const decided = () => Boolean(this.request?.decision);
     if (!(await condition(decided, policy.approvalEscalateAfter))) {
       this.request!.escalatedAt = now();
-      await this.page({ order: this.order.state.order, reasons, fraud, requestedAt: this.request!.requestedAt, waitingFor: policy.approvalEscalateAfter });
-      const remainingMs = msToNumber(policy.approvalAutoRejectAfter) - (Date.now() - requestedAtMs);
+      await this.page({
+        order: this.order.state.order,
+        reasons,
+        fraud,
+        requestedAt: this.request!.requestedAt,
+        waitingFor: policy.approvalEscalateAfter,
+      });
+      const remainingMs = durationMs(policy.approvalAutoRejectAfter) - (Date.now() - requestedAtMs);
       if (!(remainingMs > 0 && (await condition(decided, remainingMs)))) {
-        this.request!.decision = { decision: 'reject', approver: 'system', at: now(), automatic: true, comment: `no decision within ${policy.approvalAutoRejectAfter}` };
+        this.request!.decision = {
+          decision: 'reject',
+          approver: 'system',
+          at: now(),
+          automatic: true,
+          comment: `no decision within ${policy.approvalAutoRejectAfter}`,
+        };
       }
     }
     this.order.state.currentStep = null;
     const decision = this.request!.decision!;
     if (decision.decision === 'approve') {
-      this.order.transition(OrderStatus.INVENTORY_LOCKED, `approved by ${decision.approver}${decision.comment ? `: ${decision.comment}` : ''}`);
+      this.order.transition(
+        OrderStatus.INVENTORY_LOCKED,
+        `approved by ${decision.approver}${decision.comment ? `: ${decision.comment}` : ''}`,
+      );
       return;
     }
-    const why = decision.automatic ? `auto-rejected: ${decision.comment}` : `rejected by ${decision.approver}${decision.comment ? `: ${decision.comment}` : ''}`;
+    const why = decision.automatic
+      ? `auto-rejected: ${decision.comment}`
+      : `rejected by ${decision.approver}${decision.comment ? `: ${decision.comment}` : ''}`;
     throw this.order.fail('awaitApproval', ApplicationFailure.nonRetryable(why, FailureType.ApprovalRejected));
   }
 }

@@ -5,7 +5,8 @@
  */
 import { CancellationScope } from '@temporalio/workflow';
 import type { OrderStep } from './definitions';
-import { rethrowIfBug, type OrderRecorder } from './order-recorder';
+import { rethrowIfBug } from './failures';
+import type { OrderRecorder } from './order-recorder';
 
 interface Entry {
   step: OrderStep;

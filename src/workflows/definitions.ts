@@ -1,15 +1,22 @@
 /**
- * The order workflow's public surface: its name, query and updates, defined once and
- * imported by the workflow, the API and scripts alike.
+ * The order workflow's public surface: its name, search attributes, query and updates, defined
+ * once and imported by the workflow, the API, the dev stack and scripts alike. Workflow-safe.
  */
-import type { SearchAttributePair } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { FraudAssessment } from '../activities/ports';
-import type { OrderInput } from './order-types';
+import type { FraudAssessment, OrderInput } from './order-types';
 import { OrderStatus } from './order-status';
-import { CustomerIdKey, OrderCurrencyKey, OrderStatusKey, OrderTotalKey } from './search-attributes';
 
 export const ORDER_WORKFLOW_TYPE = 'orderFulfillment';
+
+// Custom search attributes: the workflow upserts them, the API lists by them, the dev stack registers them.
+export const OrderStatusKey = defineSearchAttributeKey('OrderStatus', SearchAttributeType.KEYWORD);
+export const CustomerIdKey = defineSearchAttributeKey('CustomerId', SearchAttributeType.KEYWORD);
+/** Order total in minor units (e.g. cents). */
+export const OrderTotalKey = defineSearchAttributeKey('OrderTotal', SearchAttributeType.INT);
+export const OrderCurrencyKey = defineSearchAttributeKey('OrderCurrency', SearchAttributeType.KEYWORD);
+
+export const ORDER_SEARCH_ATTRIBUTES = [OrderStatusKey, CustomerIdKey, OrderTotalKey, OrderCurrencyKey] as const;
 
 /**
  * The search attributes a starter must pass as `typedSearchAttributes` when it starts an order,
@@ -25,7 +32,10 @@ export function orderSearchAttributes(input: OrderInput): SearchAttributePair[] 
   ];
 }
 
-/** Saga steps, as they appear in attempts, errors and idempotency keys (`${workflowId}:${step}`; the workflow id is the order id). */
+/**
+ * Saga steps, as they appear in attempts, errors and idempotency keys (`${workflowId}:${step}`;
+ * the workflow id is the order id).
+ */
 export type OrderStep =
   | 'reserveInventory'
   | 'scoreFraud'

@@ -1,29 +1,122 @@
 /**
- * The saga's activity proxies: one per downstream role, each with the policy declared for it
- * in `policies.ts` and routed to its downstream's task queue (the bulkheads, `task-queues.ts`).
- * Built inside the workflow because the queues are named after the order's own task queue.
+ * The systems the saga calls, each on one line below: its activity task queue (the bulkhead),
+ * its timeouts and retry policy, and the activity proxy the saga calls it through.
+ *
+ * Bulkheads: every downstream has its own task queue, named after the order's queue
+ * (`order-fulfillment.payments`), served by its own worker with its own concurrency limit
+ * (`BULKHEAD_*`). A downstream that hangs fills only its own slots; the other steps, and the
+ * fallback of the one that hangs, keep running.
+ *
+ * Retry delays: transient failures carry their own `nextRetryDelay` (backoff with jitter, or a
+ * 429's Retry-After, computed by the activity: `src/activities/backoff.ts`, longest 60 s). The
+ * interval fields apply only to failures without one (the activity's own timeouts, bugs);
+ * `maximumInterval` stays above the longest delay the activities may ask for. Every policy
+ * heartbeats: that is how a cancellation or a dead worker reaches a call in flight.
  */
-import { proxyActivities, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  proxyActivities,
+  workflowInfo,
+  type ActivityOptions,
+  type RetryPolicy,
+} from '@temporalio/workflow';
 import type { OrderActivities } from '../activities';
-import { ActivityPolicies } from './policies';
-import { dependencyQueue, type Dependency } from './task-queues';
+import { FailureType, NON_RETRYABLE_FAILURES } from './failures';
 
+/** The downstream systems, by the one name each has in code, config (`BULKHEAD_PRIMARY_CARRIER`), metrics and docs. */
+export const DOWNSTREAMS = [
+  'inventory',
+  'payments',
+  'primaryCarrier',
+  'backupCarrier',
+  'fraudModel',
+  'fraudRules',
+  'notifications',
+  'alerts',
+] as const;
+export type Downstream = (typeof DOWNSTREAMS)[number];
+
+/** The activity task queue of `downstream` for orders running on `orderQueue`. */
+export function downstreamQueue(orderQueue: string, downstream: Downstream): string {
+  return `${orderQueue}.${downstream}`;
+}
+
+export const MAXIMUM_RETRY_INTERVAL = '2 minutes';
+
+/**
+ * `withFallback`: the step has an alternative path, so an open circuit breaker ends its retries
+ * at once (CircuitOpen is final) and the saga takes the alternative; elsewhere CircuitOpen is
+ * retried with backoff until the breaker half-opens.
+ */
+function policy(
+  startToCloseTimeout: string,
+  heartbeatTimeout: string,
+  maximumAttempts: number,
+  opts: { withFallback?: boolean } = {},
+): ActivityOptions {
+  const retry: RetryPolicy = {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: MAXIMUM_RETRY_INTERVAL,
+    maximumAttempts,
+    nonRetryableErrorTypes: [...NON_RETRYABLE_FAILURES, ...(opts.withFallback ? [FailureType.CircuitOpen] : [])],
+  };
+  // A cancelled step is waited for until the call has really stopped, so its compensation never
+  // races a call still in flight.
+  return {
+    startToCloseTimeout,
+    heartbeatTimeout,
+    retry,
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  };
+}
+
+export const ActivityPolicies = {
+  /** Stock locks: fast calls; about 4 minutes of retries when the service is down. */
+  inventory: policy('10 seconds', '5 seconds', 10),
+  /** Capture is idempotent by key, so a retried timeout cannot charge twice. */
+  payments: policy('30 seconds', '10 seconds', 10),
+  /** Gives way to the backup carrier when its breaker opens or its retries run out. */
+  primaryCarrier: policy('30 seconds', '10 seconds', 10, { withFallback: true }),
+  /** The fallback, so no alternative of its own. */
+  backupCarrier: policy('30 seconds', '10 seconds', 10),
+  /** The model can be slow or unsure: a longer call, fewer retries, then the rules. */
+  fraudModel: policy('30 seconds', '10 seconds', 5, { withFallback: true }),
+  /** The fallback scorer, so no alternative of its own. */
+  fraudRules: policy('10 seconds', '5 seconds', 10),
+  /** Customer mail and approver pages: non-critical, a failure never fails or delays the order. */
+  notifications: policy('10 seconds', '5 seconds', 5),
+  /** SLA alerts: high priority, so more patience than a customer mail. */
+  alerts: policy('10 seconds', '5 seconds', 10),
+  /** Giving up a primary dispatch before the backup ships: patient enough to outlast a breaker's 30 s. */
+  voidShipment: policy('10 seconds', '5 seconds', 8),
+  /** Releases and refunds: more patience; still failing after this parks the order for an operator. */
+  compensation: policy('30 seconds', '10 seconds', 20),
+} satisfies Record<string, ActivityOptions>;
+
+/**
+ * One activity proxy per downstream, on its own queue with its policy. Built inside the
+ * workflow because the queues are named after the order's own task queue.
+ */
 export function downstreamProxies() {
   const orderQueue = workflowInfo().taskQueue;
-  const on = (dependency: Dependency, options: ActivityOptions) => proxyActivities<OrderActivities>({ ...options, taskQueue: dependencyQueue(orderQueue, dependency) });
+  const on = (downstream: Downstream, options: ActivityOptions) =>
+    proxyActivities<OrderActivities>({ ...options, taskQueue: downstreamQueue(orderQueue, downstream) });
   return {
     inventory: on('inventory', ActivityPolicies.inventory),
-    fraudModel: on('fraud', ActivityPolicies.fraudModel),
-    fraudRules: on('fraud', ActivityPolicies.fraudRules),
     payments: on('payments', ActivityPolicies.payments),
-    primaryCarrier: on('shipping', ActivityPolicies.primaryCarrier),
-    backupCarrier: on('shipping', ActivityPolicies.backupCarrier),
-    carrierVoid: on('shipping', ActivityPolicies.carrierVoid),
+    primaryCarrier: on('primaryCarrier', ActivityPolicies.primaryCarrier),
+    backupCarrier: on('backupCarrier', ActivityPolicies.backupCarrier),
+    fraudModel: on('fraudModel', ActivityPolicies.fraudModel),
+    fraudRules: on('fraudRules', ActivityPolicies.fraudRules),
     notifications: on('notifications', ActivityPolicies.notifications),
     alerts: on('alerts', ActivityPolicies.alerts),
-    // Undo steps share their downstream's bulkhead, with the more patient compensation policy.
-    undoInventory: on('inventory', ActivityPolicies.compensation),
-    undoPayments: on('payments', ActivityPolicies.compensation),
+    /** Undo calls: the downstream's own bulkhead, with more patience than the forward call. */
+    undo: {
+      inventory: on('inventory', ActivityPolicies.compensation),
+      payments: on('payments', ActivityPolicies.compensation),
+      primaryCarrier: on('primaryCarrier', ActivityPolicies.voidShipment),
+    },
   };
 }
 export type DownstreamProxies = ReturnType<typeof downstreamProxies>;

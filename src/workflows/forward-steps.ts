@@ -10,15 +10,15 @@
  */
 import { ActivityFailure, isCancellation, patched } from '@temporalio/workflow';
 import type { OrderStep } from './definitions';
-import { FailureType, NON_RETRYABLE_FAILURES } from './failure-types';
-import { describeFailure, rethrowIfBug, type OrderRecorder } from './order-recorder';
+import { FailureType, NON_RETRYABLE_FAILURES, describeFailure, rethrowIfBug } from './failures';
+import type { OrderRecorder } from './order-recorder';
 import type { ParkingLot } from './parking';
 import { Patches } from './versions';
 
 type Call<T> = () => Promise<T>;
 
 export interface Alternative<T> {
-  /** What is given up (e.g. "primary") and what is used instead (e.g. "backup"). */
+  /** What is given up (e.g. "primaryCarrier") and what is used instead (e.g. "backupCarrier"). */
   from: string;
   to: string;
   /** The step the alternative runs as (its attempts and idempotency key); defaults to the step's own. */
@@ -84,12 +84,17 @@ export class ForwardSteps {
     }
   }
 
-  private async attempt<T extends { attempt: number }>(step: OrderStep, call: Call<T>, alternative?: Alternative<T>): Promise<T> {
+  private async attempt<T extends { attempt: number }>(
+    step: OrderStep,
+    call: Call<T>,
+    alternative?: Alternative<T>,
+  ): Promise<T> {
     try {
       return await this.order.step(step, call);
     } catch (err) {
       if (!alternative || !dependencyGaveOut(err) || !patched(Patches.fallbackPaths)) throw err;
-      if (alternative.abandon && mayHaveReachedPrimary(err)) await this.order.step(alternative.abandon.step, alternative.abandon.call);
+      if (alternative.abandon && mayHaveReachedPrimary(err))
+        await this.order.step(alternative.abandon.step, alternative.abandon.call);
       this.order.recordFallback(step, alternative.from, alternative.to, err);
       return this.order.step(alternative.step ?? step, alternative.call);
     }

@@ -11,74 +11,84 @@
  * Sick dependencies (`forward-steps.ts`): the backup carrier and the rules scorer stand in for
  * the primary ones; a step whose retries ran out parks the order for an operator; the customer
  * mail never holds up or fails an order. An order overstaying INVENTORY_LOCKED raises one alert
- * (`sla-watchdog.ts`). Changes since the first version are behind `patched()` (`versions.ts`).
- * The query, updates and search attributes are in `definitions.ts` and `search-attributes.ts`.
+ * (`sla-watchdog.ts`). Each downstream's queue and policy: `downstreams.ts`. The query, updates
+ * and search attributes: `definitions.ts`. Changes since the first version are behind
+ * `patched()` (`versions.ts`).
  */
-import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, patched, setHandler } from '@temporalio/workflow';
-import type { FraudAssessment } from '../activities/ports';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  isCancellation,
+  patched,
+  setHandler,
+} from '@temporalio/workflow';
 import { ApprovalGate, approvalReasons } from './approval-gate';
 import { CompensationStack } from './compensation';
-import { cancelOrderUpdate, decideApprovalUpdate, getOrderStateQuery, retryParkedOrderUpdate, type ApprovalDecision, type CancelRequest, type OrderState, type RetryRequest } from './definitions';
+import {
+  cancelOrderUpdate,
+  decideApprovalUpdate,
+  getOrderStateQuery,
+  retryParkedOrderUpdate,
+  type CancelRequest,
+  type OrderState,
+} from './definitions';
 import { downstreamProxies, type DownstreamProxies } from './downstreams';
-import { DEFINITIVE_PAYMENT_FAILURES, FailureType } from './failure-types';
+import { DEFINITIVE_PAYMENT_FAILURES, FailureType, describeFailure, rethrowIfBug } from './failures';
 import { ForwardSteps } from './forward-steps';
-import { isTerminal } from './order-state-machine';
-import { OrderRecorder, describeFailure, now, rethrowIfBug } from './order-recorder';
-import { OrderStatus } from './order-status';
-import type { OrderInput } from './order-types';
+import { OrderRecorder, now } from './order-recorder';
+import { OrderStatus, isTerminal } from './order-status';
+import type { Carrier, FraudAssessment, OrderInput } from './order-types';
 import { ParkingLot } from './parking';
 import { SlaWatchdog } from './sla-watchdog';
 import { Patches } from './versions';
 
 export async function orderFulfillment(input: OrderInput): Promise<OrderState> {
   const { orderId } = input;
-  const lines = input.items.map(({ sku, quantity }) => ({ sku, quantity }));
-  // One proxy per downstream, on its own task queue (bulkhead) with its own policy.
-  const { inventory, fraudModel, fraudRules, payments, primaryCarrier, backupCarrier, carrierVoid, notifications, alerts, undoInventory, undoPayments } = downstreamProxies();
+  const downstream = downstreamProxies();
   const order = new OrderRecorder(input);
   const compensations = new CompensationStack(order);
   const parking = new ParkingLot(order);
   const steps = new ForwardSteps(order, parking);
-  const gate = new ApprovalGate(order, (context) => pageApprovers(order, notifications, context));
-  const watchdog = new SlaWatchdog(order, (request) => alerts.raiseSlaAlert(request));
+  const gate = new ApprovalGate(order, (context) => pageApprovers(order, downstream, context));
+  const watchdog = new SlaWatchdog(order, (request) => downstream.alerts.raiseSlaAlert(request));
   // Everything before dispatch runs in this scope: a customer cancellation cancels it.
   const beforeDispatch = new CancellationScope();
   let dispatchStarted = false;
 
   setHandler(getOrderStateQuery, () => order.state);
-  setHandler(decideApprovalUpdate, (d: ApprovalDecision) => gate.decide(d), { validator: (d: ApprovalDecision) => gate.validate(d) });
-  setHandler(retryParkedOrderUpdate, (r: RetryRequest) => parking.retryParked(r), { validator: (r: RetryRequest) => parking.validate(r) });
-  setHandler(
-    cancelOrderUpdate,
-    async (req: CancelRequest) => {
-      order.state.cancellation = { reason: req.reason, requestedBy: req.requestedBy, at: now() };
-      const movesBefore = order.state.transitions.length;
-      beforeDispatch.cancel();
-      // Settled: terminal, or parked (anew, when the order was parked already).
-      await condition(() => isTerminal(order.status) || (order.status === OrderStatus.NEEDS_ATTENTION && order.state.transitions.length > movesBefore));
-      return order.state;
-    },
-    { validator: (req: CancelRequest) => validateCancel(order, dispatchStarted, req) },
-  );
+  setHandler(decideApprovalUpdate, gate.decide, { validator: gate.validate });
+  setHandler(retryParkedOrderUpdate, parking.retryParked, { validator: parking.validate });
+  setHandler(cancelOrderUpdate, (req) => cancel(order, beforeDispatch, req), {
+    validator: (req: CancelRequest) => validateCancel(order, dispatchStarted, req),
+  });
 
   order.begin(input.requestId ? `order received (request ${input.requestId})` : 'order received');
   try {
     await beforeDispatch.run(async () => {
-      compensations.register('releaseInventory', () => undoInventory.releaseInventory({ orderId }));
-      const reservation = await steps.run('reserveInventory', () => inventory.reserveInventory({ orderId, items: lines }));
+      compensations.register('releaseInventory', () => downstream.undo.inventory.releaseInventory({ orderId }));
+      const reservation = await steps.run('reserveInventory', () =>
+        downstream.inventory.reserveInventory(reservationRequest(input)),
+      );
       order.state.reservationId = reservation.reservationId;
       order.transition(OrderStatus.INVENTORY_LOCKED, `reservation ${reservation.reservationId}`, reservation.attempt);
       if (patched(Patches.slaWatchdog)) watchdog.start();
 
-      const scoring = { orderId, customerId: input.customer.id, email: input.customer.email, total: input.total, currency: input.currency, country: input.shippingAddress.country, itemCount: lines.length };
-      const fraud = await steps.run('scoreFraud', () => fraudModel.scoreFraud(scoring), { from: 'model', to: 'rules', step: 'scoreFraudByRules', call: () => fraudRules.scoreFraudByRules(scoring) });
+      const scoring = fraudScoringRequest(input);
+      const fraud = await steps.run('scoreFraud', () => downstream.fraudModel.scoreFraud(scoring), {
+        from: 'fraudModel',
+        to: 'fraudRules',
+        step: 'scoreFraudByRules',
+        call: () => downstream.fraudRules.scoreFraudByRules(scoring),
+      });
       order.state.fraud = { score: fraud.score, reasons: fraud.reasons, scorer: fraud.scorer };
-      if (fraud.score >= input.policy.fraudReviewBand.high) throw order.fail('scoreFraud', fraudSuspected(order.state.fraud));
+      if (fraud.score >= input.policy.fraudReviewBand.high) throw order.fail('scoreFraud', fraudSuspected(fraud));
       const reasons = approvalReasons(input, order.state.fraud);
       if (reasons.length > 0) await gate.await(reasons, order.state.fraud);
 
-      compensations.register('refundPayment', () => undoPayments.refundPayment({ orderId }));
-      const charge = await steps.run('capturePayment', () => payments.capturePayment({ orderId, customerId: input.customer.id, amount: input.total, currency: input.currency }));
+      compensations.register('refundPayment', () => downstream.undo.payments.refundPayment({ orderId }));
+      const charge = await steps.run('capturePayment', () => downstream.payments.capturePayment(captureRequest(input)));
       order.state.charge = { chargeId: charge.chargeId, amount: charge.amount, currency: charge.currency };
       order.transition(OrderStatus.PAYMENT_CAPTURED, `charge ${charge.chargeId}`, charge.attempt);
     });
@@ -87,23 +97,23 @@ export async function orderFulfillment(input: OrderInput): Promise<OrderState> {
 
     // From here on cancellation is refused: a dispatch in flight cannot be recalled.
     dispatchStarted = true;
-    const parcel = { orderId, address: input.shippingAddress, items: lines };
-    const shipment = await CancellationScope.nonCancellable(() =>
-      steps.run('dispatchShipment', () => primaryCarrier.dispatchShipment({ ...parcel, carrier: 'primary' }), {
-        from: 'primary',
-        to: 'backup',
-        call: () => backupCarrier.dispatchShipment({ ...parcel, carrier: 'backup' }),
-        abandon: { step: 'voidShipment', call: () => carrierVoid.voidShipment({ orderId, carrier: 'primary' }) },
+    const { shipmentId, trackingNumber, carrier, attempt } = await CancellationScope.nonCancellable(() =>
+      steps.run('dispatchShipment', () => downstream.primaryCarrier.dispatchShipment(parcel(input, 'primaryCarrier')), {
+        from: 'primaryCarrier',
+        to: 'backupCarrier',
+        call: () => downstream.backupCarrier.dispatchShipment(parcel(input, 'backupCarrier')),
+        // The primary may have shipped without answering: give that up before the backup ships.
+        abandon: { step: 'voidShipment', call: () => downstream.undo.primaryCarrier.voidShipment(voidRequest(input)) },
       }),
     );
-    order.state.shipment = { shipmentId: shipment.shipmentId, trackingNumber: shipment.trackingNumber, carrier: shipment.carrier };
-    order.transition(OrderStatus.SHIPPING_DISPATCHED, `shipment ${shipment.shipmentId} with ${shipment.carrier}`, shipment.attempt);
+    order.state.shipment = { shipmentId, trackingNumber, carrier };
+    order.transition(OrderStatus.SHIPPING_DISPATCHED, `shipment ${shipmentId} with ${carrier}`, attempt);
   } catch (err) {
     rethrowIfBug(err, CancellationRequested);
     const { status, reason } = outcomeOf(order, err);
     order.transition(OrderStatus.COMPENSATING, reason, describeFailure(err).attempt);
     for (let failed = await compensations.runPending(); failed.length > 0; failed = await compensations.runPending()) {
-      await parking.parkUntilRetried(`compensation failed: ${failed.join(', ')} (${order.state.lastError?.message ?? 'unknown error'})`, failed);
+      await parking.parkUntilRetried(`compensation failed: ${failed.join(', ')} (${lastErrorMessage(order)})`, failed);
     }
     order.transition(status, reason);
     return finish(order, watchdog);
@@ -111,14 +121,12 @@ export async function orderFulfillment(input: OrderInput): Promise<OrderState> {
 
   // The goods have left: nothing is undone any more, and a cancellation cannot stop the rest.
   await CancellationScope.nonCancellable(async () => {
-    await steps.runToCompletion('commitInventory', () => inventory.commitInventory({ orderId }));
+    await steps.runToCompletion('commitInventory', () => downstream.inventory.commitInventory({ orderId }));
     // Non-critical work fails first: the order is COMPLETED before the mail is even tried.
     const notifyFirst = !patched(Patches.notifyAfterCompletion);
     if (!notifyFirst) order.transition(OrderStatus.COMPLETED, 'shipped and stock committed');
     await order
-      .step('notifyCustomer', () =>
-        notifications.notifyCustomer({ orderId, customerId: input.customer.id, email: input.customer.email, template: 'order-confirmed', data: { shipment: order.state.shipment, total: input.total, currency: input.currency } }),
-      )
+      .step('notifyCustomer', () => downstream.notifications.notifyCustomer(confirmationMail(order.state)))
       .catch((err: unknown) => {
         rethrowIfBug(err);
         if (!notifyFirst) order.recordFallback('notifyCustomer', 'email', 'skipped', err);
@@ -128,6 +136,46 @@ export async function orderFulfillment(input: OrderInput): Promise<OrderState> {
   return finish(order, watchdog);
 }
 
+// ---- Requests to the downstreams, built from the order -------------------------------------
+
+const lines = (input: OrderInput) => input.items.map(({ sku, quantity }) => ({ sku, quantity }));
+
+const reservationRequest = (input: OrderInput) => ({ orderId: input.orderId, items: lines(input) });
+
+function fraudScoringRequest(input: OrderInput) {
+  const { orderId, customer, total, currency, shippingAddress } = input;
+  const { id: customerId, email } = customer;
+  return {
+    orderId,
+    customerId,
+    email,
+    total,
+    currency,
+    country: shippingAddress.country,
+    itemCount: input.items.length,
+  };
+}
+
+function captureRequest({ orderId, customer, total, currency }: OrderInput) {
+  return { orderId, customerId: customer.id, amount: total, currency };
+}
+
+function parcel(input: OrderInput, carrier: Carrier) {
+  return { orderId: input.orderId, address: input.shippingAddress, items: lines(input), carrier };
+}
+
+function voidRequest({ orderId }: OrderInput) {
+  return { orderId, carrier: 'primaryCarrier' as const };
+}
+
+function confirmationMail({ orderId, order, shipment }: OrderState) {
+  const { customer, total, currency } = order;
+  const data = { shipment, total, currency };
+  return { orderId, customerId: customer.id, email: customer.email, template: 'order-confirmed', data };
+}
+
+// ---- How the saga ends, and what it accepts while running ----------------------------------
+
 /** Raised when a cancellation was accepted but the forward scope had already finished. */
 class CancellationRequested extends Error {
   override name = 'CancellationRequested';
@@ -135,40 +183,72 @@ class CancellationRequested extends Error {
 
 /** A score at or above the review band is treated like the payment provider's fraud verdict. */
 function fraudSuspected(fraud: FraudAssessment): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`fraud score ${fraud.score} (${fraud.scorer}) is at or above the review band: ${fraud.reasons.join('; ')}`, FailureType.FraudSuspected);
+  const { score, scorer, reasons } = fraud;
+  const why = `fraud score ${score} (${scorer}) is at or above the review band: ${reasons.join('; ')}`;
+  return ApplicationFailure.nonRetryable(why, FailureType.FraudSuspected);
 }
 
 /** How a failure before dispatch ends the order. */
 function outcomeOf(order: OrderRecorder, err: unknown): { status: OrderStatus; reason: string } {
   const { cancellation } = order.state;
   if (isCancellation(err) || err instanceof CancellationRequested) {
-    return { status: OrderStatus.CANCELLED, reason: cancellation ? `cancelled by ${cancellation.requestedBy}: ${cancellation.reason}` : 'workflow cancellation requested' };
+    const reason = cancellation
+      ? `cancelled by ${cancellation.requestedBy}: ${cancellation.reason}`
+      : 'workflow cancellation requested';
+    return { status: OrderStatus.CANCELLED, reason };
   }
   const { type, message } = describeFailure(err);
-  if (DEFINITIVE_PAYMENT_FAILURES.includes(type)) return { status: OrderStatus.TRANSACTION_REVOKED, reason: `${type}: ${message}` };
+  if (DEFINITIVE_PAYMENT_FAILURES.includes(type)) {
+    return { status: OrderStatus.TRANSACTION_REVOKED, reason: `${type}: ${message}` };
+  }
   // Out of stock, an approval rejected, or a step whose retries ran out.
   return { status: OrderStatus.REJECTED, reason: `${type}: ${message}` };
 }
 
+const lastErrorMessage = (order: OrderRecorder) => order.state.lastError?.message ?? 'unknown error';
+
+/** Cancellation update: cancels the forward scope and returns once the order has settled. */
+async function cancel(
+  order: OrderRecorder,
+  beforeDispatch: CancellationScope,
+  req: CancelRequest,
+): Promise<OrderState> {
+  order.state.cancellation = { reason: req.reason, requestedBy: req.requestedBy, at: now() };
+  const movesBefore = order.state.transitions.length;
+  beforeDispatch.cancel();
+  // Settled: terminal, or parked (anew, when the order was parked already).
+  const parkedAnew = () => order.status === OrderStatus.NEEDS_ATTENTION && order.state.transitions.length > movesBefore;
+  await condition(() => isTerminal(order.status) || parkedAnew());
+  return order.state;
+}
+
 function validateCancel(order: OrderRecorder, dispatchStarted: boolean, req: CancelRequest): void {
-  const { status, orderId, cancellation } = order.state;
+  const { status, orderId, cancellation, parked } = order.state;
   if (!req?.requestedBy) throw new Error('requestedBy is required');
-  if (dispatchStarted) throw new Error(`order ${orderId} can no longer be cancelled: the shipment has been dispatched (status ${status})`);
+  if (dispatchStarted) {
+    throw new Error(`order ${orderId} can no longer be cancelled: the shipment has been dispatched (status ${status})`);
+  }
   if (cancellation) throw new Error(`order ${orderId} is already being cancelled`);
   // A parked forward step may be given up (its compensations release the locks); a parked undo may not.
-  const parkedOnForwardStep = status === OrderStatus.NEEDS_ATTENTION && Boolean(order.state.parked?.step);
-  if (isTerminal(status) || status === OrderStatus.COMPENSATING || (status === OrderStatus.NEEDS_ATTENTION && !parkedOnForwardStep)) {
+  const parkedOnUndo = status === OrderStatus.NEEDS_ATTENTION && !parked?.step;
+  if (isTerminal(status) || status === OrderStatus.COMPENSATING || parkedOnUndo) {
     throw new Error(`order ${orderId} can no longer be cancelled (status ${status})`);
   }
 }
 
-async function pageApprovers(order: OrderRecorder, notifications: DownstreamProxies['notifications'], context: Record<string, unknown>): Promise<void> {
+async function pageApprovers(order: OrderRecorder, downstream: DownstreamProxies, context: Record<string, unknown>) {
   const { orderId, customer, policy } = order.state.order;
+  const page = { orderId, customerId: customer.id, email: customer.email, approvers: policy.approvers, context };
   // A failed page is recorded (lastError) and the order keeps waiting for a decision.
-  await order.step('pageApprovers', () => notifications.pageApprovers({ orderId, customerId: customer.id, email: customer.email, approvers: policy.approvers, context })).catch((err: unknown) => rethrowIfBug(err));
+  await order
+    .step('pageApprovers', () => downstream.notifications.pageApprovers(page))
+    .catch((err: unknown) => rethrowIfBug(err));
 }
 
-/** Lets update handlers return their result, and a running SLA alert end, before the workflow completes (even if it was cancelled). */
+/**
+ * Lets update handlers return their result, and a running SLA alert end, before the workflow
+ * completes (even if it was cancelled).
+ */
 async function finish(order: OrderRecorder, watchdog: SlaWatchdog): Promise<OrderState> {
   await CancellationScope.nonCancellable(async () => {
     await watchdog.settled();

@@ -2,38 +2,24 @@
  * Keeps the order's state (what the one query answers) and makes every status change go
  * through the state machine, the search attributes and exactly one log line. Workflow code.
  */
-import { ActivityFailure, ApplicationFailure, TemporalFailure, TimeoutFailure, isCancellation, log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { receivedOrderState, type FallbackRecord, type OrderState, type OrderStep, type StepError } from './definitions';
-import { assertTransition } from './order-state-machine';
-import { OrderStatus } from './order-status';
+import { log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { describeFailure } from './failures';
+import {
+  CustomerIdKey,
+  OrderCurrencyKey,
+  OrderStatusKey,
+  OrderTotalKey,
+  receivedOrderState,
+  type FallbackRecord,
+  type OrderState,
+  type OrderStep,
+  type StepError,
+} from './definitions';
+import { OrderStatus, assertTransition } from './order-status';
 import type { OrderInput } from './order-types';
-import { CustomerIdKey, OrderCurrencyKey, OrderStatusKey, OrderTotalKey } from './search-attributes';
 
 /** Workflow time (deterministic: the SDK replaces Date in workflow code). */
 export const now = (): string => new Date().toISOString();
-
-/**
- * Errors that are not Temporal failures (an IllegalTransitionError, a TypeError) are bugs in the
- * workflow: they must fail the workflow task, never be routed like a business outcome.
- */
-export function rethrowIfBug(err: unknown, ...expected: (abstract new (...args: never[]) => Error)[]): void {
-  if (err instanceof TemporalFailure || expected.some((type) => err instanceof type)) return;
-  throw err;
-}
-
-/** What a failure says about itself, whatever wrapper it arrived in. */
-export function describeFailure(err: unknown): { type: string; message: string; attempt?: number } {
-  if (err instanceof ActivityFailure && err.cause) return describeFailure(err.cause);
-  if (err instanceof ApplicationFailure) {
-    const details = err.details?.[0] as { attempt?: unknown } | undefined;
-    const attempt = typeof details?.attempt === 'number' ? details.attempt : undefined;
-    return { type: err.type ?? 'Error', message: err.message, ...(attempt ? { attempt } : {}) };
-  }
-  if (err instanceof TimeoutFailure) return { type: `Timeout.${err.timeoutType}`, message: err.message };
-  if (isCancellation(err)) return { type: 'Cancelled', message: err instanceof Error ? err.message : 'cancelled' };
-  if (err instanceof Error) return { type: err.name, message: err.message };
-  return { type: 'Error', message: String(err) };
-}
 
 export class OrderRecorder {
   readonly state: OrderState;
@@ -75,7 +61,14 @@ export class OrderRecorder {
     this.state.transitions.push({ from, to, at: now(), reason, ...(attempt !== undefined ? { attempt } : {}) });
     upsertSearchAttributes([{ key: OrderStatusKey, value: to }]);
     // The workflow logger is replay-safe: this line is not written again when history is replayed.
-    log.info('order status transition', { workflowId: workflowInfo().workflowId, orderId: this.state.orderId, from, to, reason, attempt: attempt ?? null });
+    log.info('order status transition', {
+      workflowId: workflowInfo().workflowId,
+      orderId: this.state.orderId,
+      from,
+      to,
+      reason,
+      attempt: attempt ?? null,
+    });
   }
 
   /** Runs one activity for `step`, recording attempts and the last error. */

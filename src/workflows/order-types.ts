@@ -27,6 +27,9 @@ export interface ShippingAddress {
   country: string;
 }
 
+/** The two carriers, by their downstream names: the backup ships when the primary cannot. */
+export type Carrier = 'primaryCarrier' | 'backupCarrier';
+
 /** What a client submits (the body of `POST /orders`). */
 export interface OrderRequest {
   customer: Customer;
@@ -79,6 +82,39 @@ export const DEFAULT_ORDER_POLICY: OrderPolicy = {
   inventoryLockedSla: DEFAULT_INVENTORY_LOCKED_SLA,
 };
 
+/** The durations an order policy accepts ("300s", "24h", "3d"); the API validates against the same pattern. */
+export const POLICY_DURATION = /^(\d+)\s*(ms|s|m|h|d)$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+/** A policy duration in milliseconds. */
+export function durationMs(duration: string): number {
+  const match = POLICY_DURATION.exec(duration);
+  if (!match) throw new TypeError(`not a policy duration: ${JSON.stringify(duration)}`);
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+}
+
 export function orderTotal(items: readonly OrderItem[]): number {
   return items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0);
+}
+
+/** A fraud scorer's verdict on an order. */
+export interface FraudAssessment {
+  /** 0 (clean) .. 1 (certain fraud). */
+  score: number;
+  reasons: string[];
+  /** Which scorer decided: the model-like scorer or the deterministic rules. */
+  scorer: 'model' | 'rules';
+}
+
+/** What the workflow knows when its SLA watchdog fires; the activity adds where to look. */
+export interface SlaAlertRequest {
+  orderId: string;
+  customerId: string;
+  status: string;
+  /** When the order entered `status` (workflow time, ISO 8601). */
+  enteredStateAt: string;
+  timeInStateMs: number;
+  /** The SLA, as in the order's policy (e.g. "5m"). */
+  limit: string;
+  lastError: { step: string; type: string; message: string; at: string; attempt?: number | undefined } | null;
 }

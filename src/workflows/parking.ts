@@ -16,9 +16,8 @@
  */
 import { CancellationScope, condition } from '@temporalio/workflow';
 import type { OrderState, OrderStep, RetryRequest } from './definitions';
-import { isTerminal } from './order-state-machine';
 import { now, type OrderRecorder } from './order-recorder';
-import { OrderStatus } from './order-status';
+import { OrderStatus, isTerminal } from './order-status';
 
 export class ParkingLot {
   private retry: RetryRequest | null = null;
@@ -32,7 +31,11 @@ export class ParkingLot {
    * it, and the compensations release the locks); parked on compensations it cannot be
    * cancelled: that would end the order with its locks held and nobody told.
    */
-  async parkUntilRetried(reason: string, pendingCompensations: OrderStep[] = [], step?: OrderStep): Promise<RetryRequest> {
+  async parkUntilRetried(
+    reason: string,
+    pendingCompensations: OrderStep[] = [],
+    step?: OrderStep,
+  ): Promise<RetryRequest> {
     const from = this.order.status;
     this.retry = null;
     this.parks += 1;
@@ -53,18 +56,22 @@ export class ParkingLot {
   }
 
   /** Update validator: only a parked order can be retried, by a named operator. */
-  validate(req: RetryRequest): void {
+  readonly validate = (req: RetryRequest): void => {
     if (!req?.operator) throw new Error('an operator identity is required');
     if (this.order.status !== OrderStatus.NEEDS_ATTENTION || this.retry !== null) {
       throw new Error(`order ${this.order.state.orderId} is not parked (status ${this.order.status})`);
     }
-  }
+  };
 
   /** Update handler: resumes the order and returns once it has settled again. */
-  async retryParked(req: RetryRequest): Promise<OrderState> {
+  readonly retryParked = async (req: RetryRequest): Promise<OrderState> => {
     const parksBefore = this.parks;
     this.retry = req;
-    await condition(() => isTerminal(this.order.status) || (this.order.status === OrderStatus.NEEDS_ATTENTION && this.parks > parksBefore));
+    await condition(
+      () =>
+        isTerminal(this.order.status) ||
+        (this.order.status === OrderStatus.NEEDS_ATTENTION && this.parks > parksBefore),
+    );
     return this.order.state;
-  }
+  };
 }

@@ -7,12 +7,10 @@
  * (`<order id>:raiseSlaAlert`) makes a retried post the same alert.
  */
 import { CancellationScope, condition, isCancellation, log, workflowInfo } from '@temporalio/workflow';
-import { msToNumber } from '@temporalio/common/lib/time';
-import type { SlaAlertRequest } from '../activities';
-import { isTerminal } from './order-state-machine';
-import { describeFailure, now, rethrowIfBug, type OrderRecorder } from './order-recorder';
-import { OrderStatus } from './order-status';
-import { DEFAULT_INVENTORY_LOCKED_SLA } from './order-types';
+import { describeFailure, rethrowIfBug } from './failures';
+import { now, type OrderRecorder } from './order-recorder';
+import { OrderStatus, isTerminal } from './order-status';
+import { DEFAULT_INVENTORY_LOCKED_SLA, durationMs, type SlaAlertRequest } from './order-types';
 
 type RaiseAlert = (request: SlaAlertRequest) => Promise<{ alertId: string | null; delivered: boolean }>;
 
@@ -38,7 +36,7 @@ export class SlaWatchdog {
 
   private async watch(): Promise<void> {
     const limit = this.order.state.order.policy.inventoryLockedSla ?? DEFAULT_INVENTORY_LOCKED_SLA;
-    const limitMs = msToNumber(limit);
+    const limitMs = durationMs(limit);
     const watched = () => this.order.status === WATCHED;
     try {
       for (;;) {
@@ -62,7 +60,13 @@ export class SlaWatchdog {
 
   private async alert(limit: string, enteredAt: number): Promise<void> {
     const { state } = this.order;
-    const breach = { status: WATCHED, limit, enteredAt: new Date(enteredAt).toISOString(), breachedAt: now(), alert: { status: 'pending' as const } };
+    const breach = {
+      status: WATCHED,
+      limit,
+      enteredAt: new Date(enteredAt).toISOString(),
+      breachedAt: now(),
+      alert: { status: 'pending' as const },
+    };
     state.sla = breach;
     const request: SlaAlertRequest = {
       orderId: state.orderId,

@@ -4,9 +4,18 @@ import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type OrderActivities } from '../../src/activities';
 import { DEFAULT_BACKOFF } from '../../src/activities/backoff';
-import { AddressRejectedError, CircuitOpenTestError, DownstreamTimeoutError, DownstreamUnavailableError, InsufficientFundsError, OutOfStockError, PaymentDeclinedError, RateLimitedError } from './errors-fixture';
-import { FailureType, NON_RETRYABLE_FAILURES } from '../../src/workflows/failure-types';
-import { FakePorts } from '../helpers/fake-ports';
+import {
+  AddressRejectedError,
+  CircuitOpenError,
+  DownstreamTimeoutError,
+  DownstreamUnavailableError,
+  InsufficientFundsError,
+  OutOfStockError,
+  PaymentDeclinedError,
+  RateLimitedError,
+} from '../../src/activities/errors';
+import { FailureType, NON_RETRYABLE_FAILURES } from '../../src/workflows/failures';
+import { FakePorts } from '../harness/fake-ports';
 
 const workflowId = 'order-act-1';
 const lines = [{ sku: 'SKU-1', quantity: 2 }];
@@ -15,22 +24,71 @@ const address = { name: 'Ada', line1: '1 Main St', city: 'Paris', postalCode: '7
 function harness(attempt = 1) {
   const fakes = new FakePorts();
   const activities = createActivities({ ports: fakes.ports, backoff: { ...DEFAULT_BACKOFF, jitterRatio: 0 } });
-  const env = new MockActivityEnvironment({ attempt, heartbeatTimeoutMs: 1_000, workflowExecution: { workflowId, runId: 'run-1' } });
-  const run = <K extends keyof OrderActivities>(name: K, ...args: Parameters<OrderActivities[K]>): ReturnType<OrderActivities[K]> =>
-    env.run(activities[name] as (...a: Parameters<OrderActivities[K]>) => ReturnType<OrderActivities[K]>, ...args) as ReturnType<OrderActivities[K]>;
+  const env = new MockActivityEnvironment({
+    attempt,
+    heartbeatTimeoutMs: 1_000,
+    workflowExecution: { workflowId, runId: 'run-1' },
+  });
+  const run = <K extends keyof OrderActivities>(
+    name: K,
+    ...args: Parameters<OrderActivities[K]>
+  ): ReturnType<OrderActivities[K]> =>
+    env.run(
+      activities[name] as (...a: Parameters<OrderActivities[K]>) => ReturnType<OrderActivities[K]>,
+      ...args,
+    ) as ReturnType<OrderActivities[K]>;
   return { fakes, env, run };
 }
 
 /** Each effectful activity, with the forward steps it needs to have something to act on. */
-const effectful: [string, (run: ReturnType<typeof harness>['run']) => Promise<unknown>, ((run: ReturnType<typeof harness>['run']) => Promise<unknown>)?][] = [
+const effectful: [
+  string,
+  (run: ReturnType<typeof harness>['run']) => Promise<unknown>,
+  ((run: ReturnType<typeof harness>['run']) => Promise<unknown>)?,
+][] = [
   ['reserveInventory', (run) => run('reserveInventory', { orderId: workflowId, items: lines })],
-  ['releaseInventory', (run) => run('releaseInventory', { orderId: workflowId }), (run) => run('reserveInventory', { orderId: workflowId, items: lines })],
-  ['commitInventory', (run) => run('commitInventory', { orderId: workflowId }), (run) => run('reserveInventory', { orderId: workflowId, items: lines })],
-  ['capturePayment', (run) => run('capturePayment', { orderId: workflowId, customerId: 'c1', amount: 3_000, currency: 'EUR' })],
-  ['refundPayment', (run) => run('refundPayment', { orderId: workflowId }), (run) => run('capturePayment', { orderId: workflowId, customerId: 'c1', amount: 3_000, currency: 'EUR' })],
+  [
+    'releaseInventory',
+    (run) => run('releaseInventory', { orderId: workflowId }),
+    (run) => run('reserveInventory', { orderId: workflowId, items: lines }),
+  ],
+  [
+    'commitInventory',
+    (run) => run('commitInventory', { orderId: workflowId }),
+    (run) => run('reserveInventory', { orderId: workflowId, items: lines }),
+  ],
+  [
+    'capturePayment',
+    (run) => run('capturePayment', { orderId: workflowId, customerId: 'c1', amount: 3_000, currency: 'EUR' }),
+  ],
+  [
+    'refundPayment',
+    (run) => run('refundPayment', { orderId: workflowId }),
+    (run) => run('capturePayment', { orderId: workflowId, customerId: 'c1', amount: 3_000, currency: 'EUR' }),
+  ],
   ['dispatchShipment', (run) => run('dispatchShipment', { orderId: workflowId, address, items: lines })],
-  ['notifyCustomer', (run) => run('notifyCustomer', { orderId: workflowId, customerId: 'c1', email: 'ada@example.com', template: 'order-confirmed', data: {} })],
-  ['pageApprovers', (run) => run('pageApprovers', { orderId: workflowId, customerId: 'c1', email: 'ada@example.com', approvers: ['alice'], context: { total: 1 } })],
+  [
+    'notifyCustomer',
+    (run) =>
+      run('notifyCustomer', {
+        orderId: workflowId,
+        customerId: 'c1',
+        email: 'ada@example.com',
+        template: 'order-confirmed',
+        data: {},
+      }),
+  ],
+  [
+    'pageApprovers',
+    (run) =>
+      run('pageApprovers', {
+        orderId: workflowId,
+        customerId: 'c1',
+        email: 'ada@example.com',
+        approvers: ['alice'],
+        context: { total: 1 },
+      }),
+  ],
 ];
 
 for (const [name, act, setup] of effectful) {
@@ -61,9 +119,19 @@ test('activities send the step key of their workflow, compensations address the 
   );
   // Never reserved: releasing is a no-op.
   const other = harness();
-  assert.deepEqual(await other.run('releaseInventory', { orderId: workflowId }), { status: 'not_found', id: null, attempt: 1 });
+  assert.deepEqual(await other.run('releaseInventory', { orderId: workflowId }), {
+    status: 'not_found',
+    id: null,
+    attempt: 1,
+  });
   const page = harness();
-  await page.run('pageApprovers', { orderId: workflowId, customerId: 'c1', email: 'ada@example.com', approvers: ['alice'], context: {} });
+  await page.run('pageApprovers', {
+    orderId: workflowId,
+    customerId: 'c1',
+    email: 'ada@example.com',
+    approvers: ['alice'],
+    context: {},
+  });
   assert.equal(page.fakes.notifications.pages().length, 1);
 });
 
@@ -85,7 +153,9 @@ test('business rejections become non-retryable failures of their type', async ()
   ]) {
     const { fakes, run } = harness(1);
     fakes.faults.fail('payments.capture', 1, () => error);
-    const failure = await failureOf(run('capturePayment', { orderId: workflowId, customerId: 'c1', amount: 1, currency: 'EUR' }));
+    const failure = await failureOf(
+      run('capturePayment', { orderId: workflowId, customerId: 'c1', amount: 1, currency: 'EUR' }),
+    );
     assert.equal(failure.type, error.type);
     assert.equal(failure.nonRetryable, true);
     assert.ok(NON_RETRYABLE_FAILURES.includes(failure.type));
@@ -97,14 +167,16 @@ test('transient failures are retryable with nextRetryDelay = base × 2^(attempt-
   const cases: [Error, number, number][] = [
     [new DownstreamUnavailableError('payments', '503'), 1, 1_000],
     [new DownstreamTimeoutError('payments', 'timed out'), 4, 8_000],
-    [new CircuitOpenTestError(), 2, 2_000],
+    [new CircuitOpenError('payments', 'breaker open'), 2, 2_000],
     [new RateLimitedError('payments', '429', 12_345), 7, 12_345],
     [new RateLimitedError('payments', '429', 3_600_000), 1, DEFAULT_BACKOFF.retryAfterCapMs],
   ];
   for (const [error, attempt, delay] of cases) {
     const { fakes, run } = harness(attempt);
     fakes.faults.fail('payments.capture', 1, () => error);
-    const failure = await failureOf(run('capturePayment', { orderId: workflowId, customerId: 'c1', amount: 1, currency: 'EUR' }));
+    const failure = await failureOf(
+      run('capturePayment', { orderId: workflowId, customerId: 'c1', amount: 1, currency: 'EUR' }),
+    );
     assert.equal(failure.nonRetryable, false, error.name);
     assert.equal(failure.nextRetryDelay, delay, error.name);
     assert.equal((failure.details?.[0] as { nextRetryDelayMs: number }).nextRetryDelayMs, delay);
@@ -114,7 +186,7 @@ test('transient failures are retryable with nextRetryDelay = base × 2^(attempt-
 
 test('cancelling the activity aborts the call in flight, and it heartbeats while it waits', async () => {
   const { fakes, env, run } = harness();
-  fakes.faults.hang('carrier.primary');
+  fakes.faults.hang('primaryCarrier.dispatch');
   let heartbeats = 0;
   env.on('heartbeat', () => heartbeats++);
   const pending = run('dispatchShipment', { orderId: workflowId, address, items: lines });
@@ -122,5 +194,5 @@ test('cancelling the activity aborts the call in flight, and it heartbeats while
   env.cancel();
   await assert.rejects(pending);
   assert.ok(heartbeats >= 2, `${heartbeats} heartbeats`);
-  assert.equal(fakes.carriers.primary.shipments.size, 0);
+  assert.equal(fakes.primaryCarrier.shipments.size, 0);
 });

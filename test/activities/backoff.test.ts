@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { backoffDelayMs, DEFAULT_BACKOFF, longestRetryDelayMs, rateLimitDelayMs, type BackoffSettings } from '../../src/activities/backoff';
-import { ActivityPolicies, MAXIMUM_RETRY_INTERVAL } from '../../src/workflows/policies';
+import {
+  backoffDelayMs,
+  DEFAULT_BACKOFF,
+  longestRetryDelayMs,
+  rateLimitDelayMs,
+  type BackoffSettings,
+} from '../../src/activities/backoff';
+import { ActivityPolicies, MAXIMUM_RETRY_INTERVAL } from '../../src/workflows/downstreams';
 import { msToNumber } from '@temporalio/common/lib/time';
 
 const settings = fc.record<BackoffSettings>({
@@ -18,7 +24,10 @@ test('backoff is base × 2^(attempt-1) plus jitter in [0, ratio × that), capped
     fc.property(settings, fc.integer({ min: 1, max: 1_000 }), unit, (s, attempt, r) => {
       const exponential = Math.min(s.maxMs, s.baseMs * 2 ** (attempt - 1));
       const delay = backoffDelayMs(attempt, s, () => r);
-      assert.ok(delay >= Math.round(exponential) && delay <= Math.round(exponential * (1 + s.jitterRatio)), `${delay} for attempt ${attempt}`);
+      assert.ok(
+        delay >= Math.round(exponential) && delay <= Math.round(exponential * (1 + s.jitterRatio)),
+        `${delay} for attempt ${attempt}`,
+      );
       assert.ok(delay <= longestRetryDelayMs(s));
     }),
   );

@@ -52,7 +52,10 @@ describe('API configuration', () => {
       inventoryLockedSla: '10m',
     });
     assert.equal(orderPolicy(loadConfig(apiSchema, base)).inventoryLockedSla, '300s', 'the SLA watchdog default');
-    assert.throws(() => loadConfig(apiSchema, { ...base, ORDER_INVENTORY_LOCKED_SLA: 'soon' }), /ORDER_INVENTORY_LOCKED_SLA/);
+    assert.throws(
+      () => loadConfig(apiSchema, { ...base, ORDER_INVENTORY_LOCKED_SLA: 'soon' }),
+      /ORDER_INVENTORY_LOCKED_SLA/,
+    );
   });
 
   test('without secrets or tokens the development credentials apply, and are flagged', () => {
@@ -65,9 +68,15 @@ describe('API configuration', () => {
     assert.match(configError({ ...base, API_TOKENS: 'approver-token-0123456789:admin:alice' }), /API_TOKENS/);
     assert.match(configError({ ...base, API_TOKENS: 'short:approver:alice' }), /API_TOKENS.*16 characters/);
     assert.match(configError({ ...base, API_TOKENS: 'approver-token-0123456789:approver' }), /API_TOKENS/);
-    assert.match(configError({ ...base, API_TOKENS: 'same-token-0123456789:approver:a,same-token-0123456789:operator:b' }), /API_TOKENS: expected every token to be distinct/);
+    assert.match(
+      configError({ ...base, API_TOKENS: 'same-token-0123456789:approver:a,same-token-0123456789:operator:b' }),
+      /API_TOKENS: expected every token to be distinct/,
+    );
     assert.match(configError({ ...base, API_SIGNING_SECRETS: 'tiny' }), /API_SIGNING_SECRETS/);
-    assert.match(configError({ ...base, ORDER_FRAUD_REVIEW_LOW: '0.9', ORDER_FRAUD_REVIEW_HIGH: '0.5' }), /ORDER_FRAUD_REVIEW_HIGH/);
+    assert.match(
+      configError({ ...base, ORDER_FRAUD_REVIEW_LOW: '0.9', ORDER_FRAUD_REVIEW_HIGH: '0.5' }),
+      /ORDER_FRAUD_REVIEW_HIGH/,
+    );
     assert.match(configError({ ...base, ORDER_APPROVAL_ESCALATE_AFTER: 'tomorrow' }), /ORDER_APPROVAL_ESCALATE_AFTER/);
     assert.match(configError({ ...base, API_BODY_LIMIT_BYTES: '-1' }), /API_BODY_LIMIT_BYTES/);
   });

@@ -7,8 +7,16 @@ import request from 'supertest';
 import { drainDeadLetters, type DeadLetterGateway } from '../../src/api/dead-letters';
 import type { DrainReport } from '../../src/api/schemas';
 import type { RetryRequest } from '../../src/workflows/definitions';
-import { type ApiHarness, bearer, newKey, sampleOrder, startApiHarness, submitOrder, TOKENS } from './harness';
-import { assertProblem } from './problem-assert';
+import {
+  type ApiHarness,
+  bearer,
+  newKey,
+  sampleOrder,
+  startApiHarness,
+  submitOrder,
+  TOKENS,
+  assertProblem,
+} from './harness';
 
 let h: ApiHarness;
 before(async () => {
@@ -22,11 +30,14 @@ const drain = (token?: string, body: object = {}) => {
   const req = request(h.app).post('/admin/dead-letters/drain');
   return (token ? req.set(bearer(token)) : req).send(body);
 };
-const listParked = () => request(h.app).get('/orders').query({ status: 'NEEDS_ATTENTION', pageSize: 100 }).set(bearer(TOKENS.operator));
+const listParked = () =>
+  request(h.app).get('/orders').query({ status: 'NEEDS_ATTENTION', pageSize: 100 }).set(bearer(TOKENS.operator));
 
 async function placeParkedOrder(): Promise<string> {
   // The API's stand-in workflow parks orders of this customer in NEEDS_ATTENTION.
-  const res = await submitOrder(h.app, sampleOrder({ customer: { id: 'cust-parked', email: 'ops@example.com' } }), { key: newKey() });
+  const res = await submitOrder(h.app, sampleOrder({ customer: { id: 'cust-parked', email: 'ops@example.com' } }), {
+    key: newKey(),
+  });
   assert.equal(res.status, 202, JSON.stringify(res.body));
   return (res.body as { orderId: string }).orderId;
 }
@@ -69,9 +80,15 @@ describe('POST /admin/dead-letters/drain', () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const report = res.body as DrainReport;
     assert.deepEqual([report.found, report.retried, report.refused, report.failed], [2, 2, 0, 0]);
-    assert.deepEqual(report.orders.map((o) => [o.orderId, o.outcome]).sort(), parked.map((id) => [id, 'retried']).sort());
+    assert.deepEqual(
+      report.orders.map((o) => [o.orderId, o.outcome]).sort(),
+      parked.map((id) => [id, 'retried']).sort(),
+    );
     for (const orderId of parked) {
-      const state = (await request(h.app).get(`/orders/${orderId}`).set(bearer(TOKENS.viewer))).body as { status: string; transitions: { reason: string }[] };
+      const state = (await request(h.app).get(`/orders/${orderId}`).set(bearer(TOKENS.viewer))).body as {
+        status: string;
+        transitions: { reason: string }[];
+      };
       assert.equal(state.status, 'COMPLETED');
       assert.equal(state.transitions.at(-1)?.reason, 'retried by ops-bob', 'the operator is the token identity');
     }
@@ -80,7 +97,10 @@ describe('POST /admin/dead-letters/drain', () => {
 });
 
 describe('drainDeadLetters', () => {
-  const page = (ids: string[]) => ({ executions: ids.map((workflowId) => ({ workflowId })), nextPageToken: null }) as unknown as Awaited<ReturnType<DeadLetterGateway['listOrders']>>;
+  const page = (ids: string[]) =>
+    ({ orders: ids.map((orderId) => ({ orderId })), nextPageToken: null }) as unknown as Awaited<
+      ReturnType<DeadLetterGateway['listOrders']>
+    >;
 
   test('reports each order: retried, refused by the order, refused because closed, or failed to ask', async () => {
     const sent: [string, RetryRequest][] = [];
@@ -88,8 +108,15 @@ describe('drainDeadLetters', () => {
       listOrders: () => Promise.resolve(page(['order-aaaaaaaa', 'order-bbbbbbbb', 'order-cccccccc', 'order-dddddddd'])),
       retryParkedOrder: (orderId, req) => {
         sent.push([orderId, req]);
-        if (orderId === 'order-bbbbbbbb') return Promise.reject(new WorkflowUpdateFailedError('update failed', new Error('order order-bbbbbbbb is not parked (status COMPLETED)')));
-        if (orderId === 'order-cccccccc') return Promise.reject(new WorkflowNotFoundError('not found', orderId, undefined));
+        if (orderId === 'order-bbbbbbbb')
+          return Promise.reject(
+            new WorkflowUpdateFailedError(
+              'update failed',
+              new Error('order order-bbbbbbbb is not parked (status COMPLETED)'),
+            ),
+          );
+        if (orderId === 'order-cccccccc')
+          return Promise.reject(new WorkflowNotFoundError('not found', orderId, undefined));
         if (orderId === 'order-dddddddd') return Promise.reject(new Error('deadline exceeded'));
         return Promise.resolve();
       },
@@ -109,13 +136,20 @@ describe('drainDeadLetters', () => {
   });
 
   test('pages through the listing up to the limit', async () => {
-    const pages = [['order-11111111', 'order-22222222'], ['order-33333333', 'order-44444444']];
+    const pages = [
+      ['order-11111111', 'order-22222222'],
+      ['order-33333333', 'order-44444444'],
+    ];
     let calls = 0;
     const gateway: DeadLetterGateway = {
-      listOrders: () => Promise.resolve({ ...page(pages[calls]!), nextPageToken: calls++ === 0 ? Buffer.from('next') : null }),
+      listOrders: () =>
+        Promise.resolve({ ...page(pages[calls]!), nextPageToken: calls++ === 0 ? Buffer.from('next') : null }),
       retryParkedOrder: () => Promise.resolve(),
     };
     const report = await drainDeadLetters(gateway, { operator: 'ops' }, 3);
-    assert.deepEqual(report.orders.map((o) => o.orderId), ['order-11111111', 'order-22222222', 'order-33333333']);
+    assert.deepEqual(
+      report.orders.map((o) => o.orderId),
+      ['order-11111111', 'order-22222222', 'order-33333333'],
+    );
   });
 });

@@ -2,18 +2,19 @@
  * The API in process against a real Temporal test environment, with a worker running the
  * fixture order workflow, plus helpers to build signed order requests.
  */
+import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { Express } from 'express';
 import { Registry } from 'prom-client';
-import request from 'supertest';
+import request, { type Response } from 'supertest';
 import { createApp } from '../../src/api/app';
 import { type ApiConfig, apiSchema } from '../../src/api/config';
 import { signBody } from '../../src/api/signing';
 import { loadConfig } from '../../src/config';
 import type { OrderRequest } from '../../src/workflows/order-types';
-import { createLocalEnv, createTimeSkippingEnv } from '../helpers/temporal';
+import { createLocalEnv, createTimeSkippingEnv } from '../harness/temporal';
 
 export const SIGNING_SECRET = 'test-signing-secret-current';
 export const PREVIOUS_SIGNING_SECRET = 'test-signing-secret-previous';
@@ -50,7 +51,9 @@ export interface ApiHarness {
   stop(): Promise<void>;
 }
 
-export async function startApiHarness(options: { visibility?: boolean; config?: Record<string, string> } = {}): Promise<ApiHarness> {
+export async function startApiHarness(
+  options: { visibility?: boolean; config?: Record<string, string> } = {},
+): Promise<ApiHarness> {
   const env = options.visibility ? await createLocalEnv() : await createTimeSkippingEnv();
   const taskQueue = `api-test-${randomUUID()}`;
   const worker = await Worker.create({
@@ -83,7 +86,13 @@ export function sampleOrder(overrides: Partial<OrderRequest> = {}): OrderRequest
       { sku: 'SKU-LAMP', quantity: 1, unitPrice: 4_900 },
     ],
     currency: 'EUR',
-    shippingAddress: { name: 'Ada Lovelace', line1: '12 Analytical Row', city: 'London', postalCode: 'N1 9GU', country: 'GB' },
+    shippingAddress: {
+      name: 'Ada Lovelace',
+      line1: '12 Analytical Row',
+      city: 'London',
+      postalCode: 'N1 9GU',
+      country: 'GB',
+    },
     ...overrides,
   };
 }
@@ -105,7 +114,10 @@ export function submitOrder(app: Express, body: unknown, options: SubmitOptions 
   let req = request(app)
     .post('/orders')
     .set('Content-Type', options.contentType ?? 'application/json');
-  const signature = options.signature === undefined ? signBody(raw, options.secret ?? SIGNING_SECRET, options.timestamp) : options.signature;
+  const signature =
+    options.signature === undefined
+      ? signBody(raw, options.secret ?? SIGNING_SECRET, options.timestamp)
+      : options.signature;
   if (signature !== null) req = req.set('X-Signature', signature);
   const key = options.key === undefined ? newKey() : options.key;
   if (key !== null) req = req.set('Idempotency-Key', key);
@@ -116,3 +128,18 @@ export function submitOrder(app: Express, body: unknown, options: SubmitOptions 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 export const PROBLEM_BASE = 'https://order-saga.example/problems/';
+
+/** Asserts an RFC 9457 answer with the given status and problem slug; returns its body. */
+export function assertProblem(res: Response, status: number, slug: string): Record<string, unknown> {
+  const body = res.body as Record<string, unknown>;
+  assert.equal(res.status, status, JSON.stringify(body));
+  assert.match(res.headers['content-type'] ?? '', /^application\/problem\+json/);
+  assert.equal(body.type, `${PROBLEM_BASE}${slug}`);
+  assert.equal(body.status, status);
+  assert.equal(typeof body.title, 'string');
+  assert.equal(typeof body.detail, 'string');
+  assert.equal(typeof body.instance, 'string');
+  assert.equal(body.requestId, res.headers['x-request-id']);
+  assert.ok(!/\n\s+at /.test(JSON.stringify(body)), 'no stack trace in a problem');
+  return body;
+}

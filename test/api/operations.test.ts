@@ -3,8 +3,16 @@ import { after, before, describe, test } from 'node:test';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import type { Express } from 'express';
 import request from 'supertest';
-import { type ApiHarness, bearer, newKey, sampleOrder, startApiHarness, submitOrder, TOKENS } from './harness';
-import { assertProblem } from './problem-assert';
+import {
+  type ApiHarness,
+  bearer,
+  newKey,
+  sampleOrder,
+  startApiHarness,
+  submitOrder,
+  TOKENS,
+  assertProblem,
+} from './harness';
 
 let h: ApiHarness;
 before(async () => {
@@ -16,9 +24,17 @@ after(async () => {
 
 /** Every route the Express app serves, as OpenAPI path templates with their methods. */
 function appRoutes(app: Express): string[] {
-  const router = (app as unknown as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } }).router;
+  const router = (
+    app as unknown as { router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] } }
+  ).router;
   return router.stack
-    .flatMap((layer) => (layer.route ? Object.keys(layer.route.methods).map((m) => `${m.toUpperCase()} ${layer.route!.path.replace(/:(\w+)/g, '{$1}')}`) : []))
+    .flatMap((layer) =>
+      layer.route
+        ? Object.keys(layer.route.methods).map(
+            (m) => `${m.toUpperCase()} ${layer.route!.path.replace(/:(\w+)/g, '{$1}')}`,
+          )
+        : [],
+    )
     .sort();
 }
 
@@ -48,7 +64,10 @@ describe('GET /metrics', () => {
     const text = res.text;
     assert.match(text, /http_requests_total\{method="GET",route="\/orders\/:id",status="404"\} 1/);
     assert.match(text, /http_requests_total\{method="GET",route="unmatched",status="404"\} 1/);
-    assert.match(text, /http_request_duration_seconds_bucket\{le="[^"]+",method="POST",route="\/orders",status="202"\}/);
+    assert.match(
+      text,
+      /http_request_duration_seconds_bucket\{le="[^"]+",method="POST",route="\/orders",status="202"\}/,
+    );
     assert.match(text, /orders_submitted_total\{outcome="started"\} 1/);
     assert.ok(!text.includes(orderId), 'raw paths never become labels');
   });
@@ -70,7 +89,8 @@ describe('GET /openapi.json', () => {
 
   test('the order request schema comes from zod: strict, integer money, ISO codes', async () => {
     const res = await request(h.app).get('/openapi.json');
-    const schema = (res.body as { components: { schemas: Record<string, Record<string, unknown>> } }).components.schemas.OrderRequest!;
+    const schema = (res.body as { components: { schemas: Record<string, Record<string, unknown>> } }).components.schemas
+      .OrderRequest!;
     assert.equal(schema.additionalProperties, false);
     const properties = schema.properties as Record<string, Record<string, unknown>>;
     assert.equal(properties.currency?.pattern, '^[A-Z]{3}$');

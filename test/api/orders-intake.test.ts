@@ -2,8 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { getOrderStateQuery } from '../../src/workflows/definitions';
 import { signBody } from '../../src/api/signing';
-import { type ApiHarness, newKey, PREVIOUS_SIGNING_SECRET, sampleOrder, SIGNING_SECRET, startApiHarness, submitOrder } from './harness';
-import { assertProblem } from './problem-assert';
+import {
+  type ApiHarness,
+  newKey,
+  PREVIOUS_SIGNING_SECRET,
+  sampleOrder,
+  SIGNING_SECRET,
+  startApiHarness,
+  submitOrder,
+  assertProblem,
+} from './harness';
 
 interface Accepted {
   orderId: string;
@@ -28,7 +36,12 @@ describe('POST /orders', () => {
     const orderId = `order-${key}`;
     assert.equal(res.headers.location, `/orders/${orderId}`);
     assert.equal(res.headers['x-request-id'], 'req-intake-0001');
-    assert.deepEqual(res.body, { orderId, status: 'RECEIVED', location: `/orders/${orderId}`, requestId: 'req-intake-0001' });
+    assert.deepEqual(res.body, {
+      orderId,
+      status: 'RECEIVED',
+      location: `/orders/${orderId}`,
+      requestId: 'req-intake-0001',
+    });
 
     const handle = h.env.client.workflow.getHandle(orderId);
     const described = await handle.describe();
@@ -50,7 +63,12 @@ describe('POST /orders', () => {
     // Same order, different key order and whitespace: still the same request.
     const o = sampleOrder();
     const reordered = JSON.stringify(
-      { shippingAddress: o.shippingAddress, currency: o.currency, items: o.items, customer: { name: o.customer.name, email: o.customer.email, id: o.customer.id } },
+      {
+        shippingAddress: o.shippingAddress,
+        currency: o.currency,
+        items: o.items,
+        customer: { name: o.customer.name, email: o.customer.email, id: o.customer.id },
+      },
       null,
       2,
     );
@@ -60,7 +78,11 @@ describe('POST /orders', () => {
     assert.equal(again.headers.location, `/orders/order-${key}`);
     const replayed = again.body as Accepted;
     assert.equal(replayed.orderId, `order-${key}`);
-    assert.equal(replayed.requestId, (first.body as Accepted).requestId, 'the replay points at the request that created the order');
+    assert.equal(
+      replayed.requestId,
+      (first.body as Accepted).requestId,
+      'the replay points at the request that created the order',
+    );
     assert.equal((await h.env.client.workflow.getHandle(`order-${key}`).describe()).runId, runId);
   });
 
@@ -108,11 +130,17 @@ describe('POST /orders signatures', () => {
   });
 
   test('a signature made with an unknown secret is 401', async () => {
-    assertProblem(await submitOrder(h.app, sampleOrder(), { secret: 'not-the-configured-secret' }), 401, 'invalid-signature');
+    assertProblem(
+      await submitOrder(h.app, sampleOrder(), { secret: 'not-the-configured-secret' }),
+      401,
+      'invalid-signature',
+    );
   });
 
   test('a signature over a different body is 401', async () => {
-    const res = await submitOrder(h.app, sampleOrder(), { signature: signBody(JSON.stringify(sampleOrder({ currency: 'USD' })), SIGNING_SECRET) });
+    const res = await submitOrder(h.app, sampleOrder(), {
+      signature: signBody(JSON.stringify(sampleOrder({ currency: 'USD' })), SIGNING_SECRET),
+    });
     assertProblem(res, 401, 'invalid-signature');
   });
 
@@ -151,7 +179,11 @@ describe('POST /orders request errors', () => {
   });
 
   test('a non-JSON media type is 415', async () => {
-    assertProblem(await submitOrder(h.app, 'customer=1', { contentType: 'application/x-www-form-urlencoded' }), 415, 'unsupported-media-type');
+    assertProblem(
+      await submitOrder(h.app, 'customer=1', { contentType: 'application/x-www-form-urlencoded' }),
+      415,
+      'unsupported-media-type',
+    );
   });
 
   test('schema violations are 422 with field errors', async () => {
@@ -166,7 +198,11 @@ describe('POST /orders request errors', () => {
   });
 
   test('unknown fields are 422', async () => {
-    const problem = assertProblem(await submitOrder(h.app, { ...sampleOrder(), discount: 100 }, {}), 422, 'validation-failed');
+    const problem = assertProblem(
+      await submitOrder(h.app, { ...sampleOrder(), discount: 100 }, {}),
+      422,
+      'validation-failed',
+    );
     assert.ok((problem.errors as { message: string }[]).some((e) => e.message.includes('discount')));
   });
 

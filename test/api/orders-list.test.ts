@@ -4,11 +4,26 @@ import { after, before, describe, test } from 'node:test';
 import { Client } from '@temporalio/client';
 import request from 'supertest';
 import { createApp } from '../../src/api/app';
-import { type ApiHarness, bearer, newKey, sampleOrder, startApiHarness, submitOrder, TOKENS } from './harness';
-import { assertProblem } from './problem-assert';
+import {
+  type ApiHarness,
+  bearer,
+  newKey,
+  sampleOrder,
+  startApiHarness,
+  submitOrder,
+  TOKENS,
+  assertProblem,
+} from './harness';
 
 interface OrderPage {
-  orders: { orderId: string; status: string | null; customerId: string | null; total: number | null; currency: string | null; workflowStatus: string }[];
+  orders: {
+    orderId: string;
+    status: string | null;
+    customerId: string | null;
+    total: number | null;
+    currency: string | null;
+    workflowStatus: string;
+  }[];
   nextCursor: string | null;
 }
 
@@ -16,12 +31,20 @@ let h: ApiHarness;
 const placed: Record<string, string[]> = { 'cust-list-a': [], 'cust-list-b': [] };
 let awaitingApproval = '';
 
-const list = (query: Record<string, string | number>) => request(h.app).get('/orders').query(query).set(bearer(TOKENS.viewer));
+const list = (query: Record<string, string | number>) =>
+  request(h.app).get('/orders').query(query).set(bearer(TOKENS.viewer));
 
 before(async () => {
   h = await startApiHarness({ visibility: true });
   const place = async (customerId: string, unitPrice = 1_000) => {
-    const res = await submitOrder(h.app, sampleOrder({ customer: { id: customerId, email: 'list@example.com' }, items: [{ sku: 'SKU-X', quantity: 1, unitPrice }] }), { key: newKey() });
+    const res = await submitOrder(
+      h.app,
+      sampleOrder({
+        customer: { id: customerId, email: 'list@example.com' },
+        items: [{ sku: 'SKU-X', quantity: 1, unitPrice }],
+      }),
+      { key: newKey() },
+    );
     assert.equal(res.status, 202, JSON.stringify(res.body));
     const { orderId } = res.body as { orderId: string };
     placed[customerId]!.push(orderId);
@@ -67,18 +90,41 @@ describe('GET /orders', () => {
     assert.equal(res.status, 200);
     const page = res.body as OrderPage;
     assert.deepEqual(
-      page.orders.map((o) => ({ id: o.orderId, status: o.status, customer: o.customerId, total: o.total, currency: o.currency, run: o.workflowStatus })),
-      [{ id: awaitingApproval, status: 'AWAITING_APPROVAL', customer: 'cust-list-a', total: 500_000, currency: 'EUR', run: 'RUNNING' }],
+      page.orders.map((o) => ({
+        id: o.orderId,
+        status: o.status,
+        customer: o.customerId,
+        total: o.total,
+        currency: o.currency,
+        run: o.workflowStatus,
+      })),
+      [
+        {
+          id: awaitingApproval,
+          status: 'AWAITING_APPROVAL',
+          customer: 'cust-list-a',
+          total: 500_000,
+          currency: 'EUR',
+          run: 'RUNNING',
+        },
+      ],
     );
     assert.equal(page.nextCursor, null);
     const byStatus = (await list({ status: 'INVENTORY_LOCKED', pageSize: 100 })).body as OrderPage;
-    assert.deepEqual(byStatus.orders.map((o) => o.orderId).sort(), [...placed['cust-list-a']!.filter((id) => id !== awaitingApproval), ...placed['cust-list-b']!].sort());
+    assert.deepEqual(
+      byStatus.orders.map((o) => o.orderId).sort(),
+      [...placed['cust-list-a']!.filter((id) => id !== awaitingApproval), ...placed['cust-list-b']!].sort(),
+    );
   });
 
   test('a cursor is bound to its filters', async () => {
     const first = (await list({ customerId: 'cust-list-a', pageSize: 2 })).body as OrderPage;
     assert.ok(first.nextCursor);
-    assertProblem(await list({ customerId: 'cust-list-b', pageSize: 2, cursor: first.nextCursor }), 400, 'invalid-request');
+    assertProblem(
+      await list({ customerId: 'cust-list-b', pageSize: 2, cursor: first.nextCursor }),
+      400,
+      'invalid-request',
+    );
     assertProblem(await list({ cursor: 'bm90LWEtY3Vyc29y' }), 400, 'invalid-request');
   });
 
@@ -106,7 +152,10 @@ describe('GET /orders', () => {
 
 describe('GET /readyz on a real server', () => {
   test('answers 503 when the namespace does not exist', async () => {
-    const app = createApp({ client: new Client({ connection: h.env.connection, namespace: 'no-such-namespace' }), config: h.config });
+    const app = createApp({
+      client: new Client({ connection: h.env.connection, namespace: 'no-such-namespace' }),
+      config: h.config,
+    });
     const res = await request(app).get('/readyz');
     const problem = assertProblem(res, 503, 'not-ready');
     assert.match(String(problem.detail), /no-such-namespace/);

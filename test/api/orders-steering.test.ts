@@ -3,8 +3,16 @@ import { after, before, describe, test } from 'node:test';
 import request from 'supertest';
 import type { OrderState } from '../../src/workflows/definitions';
 import type { OrderRequest } from '../../src/workflows/order-types';
-import { type ApiHarness, bearer, newKey, sampleOrder, startApiHarness, submitOrder, TOKENS } from './harness';
-import { assertProblem } from './problem-assert';
+import {
+  type ApiHarness,
+  bearer,
+  newKey,
+  sampleOrder,
+  startApiHarness,
+  submitOrder,
+  TOKENS,
+  assertProblem,
+} from './harness';
 
 let h: ApiHarness;
 before(async () => {
@@ -31,9 +39,15 @@ async function orderState(orderId: string): Promise<OrderState> {
 }
 
 const approve = (orderId: string, token: string, body: unknown = { decision: 'approve', comment: 'looks fine' }) =>
-  request(h.app).post(`/orders/${orderId}/approval`).set(bearer(token)).send(body as object);
+  request(h.app)
+    .post(`/orders/${orderId}/approval`)
+    .set(bearer(token))
+    .send(body as object);
 const cancel = (orderId: string, token: string, body: unknown = { reason: 'customer changed their mind' }) =>
-  request(h.app).post(`/orders/${orderId}/cancel`).set(bearer(token)).send(body as object);
+  request(h.app)
+    .post(`/orders/${orderId}/cancel`)
+    .set(bearer(token))
+    .send(body as object);
 
 describe('GET /orders/:id', () => {
   test("returns the workflow's state", async () => {
@@ -45,7 +59,11 @@ describe('GET /orders/:id', () => {
   });
 
   test('an unknown order is 404', async () => {
-    assertProblem(await request(h.app).get(`/orders/${unknownOrderId()}`).set(bearer(TOKENS.viewer)), 404, 'order-not-found');
+    assertProblem(
+      await request(h.app).get(`/orders/${unknownOrderId()}`).set(bearer(TOKENS.viewer)),
+      404,
+      'order-not-found',
+    );
   });
 
   test('an id that cannot be an order is 404', async () => {
@@ -101,7 +119,11 @@ describe('POST /orders/:id/approval', () => {
 
   test('without a token is 401; an operator token is 403', async () => {
     const orderId = await placeOrder(bigOrder());
-    assertProblem(await request(h.app).post(`/orders/${orderId}/approval`).send({ decision: 'approve' }), 401, 'unauthenticated');
+    assertProblem(
+      await request(h.app).post(`/orders/${orderId}/approval`).send({ decision: 'approve' }),
+      401,
+      'unauthenticated',
+    );
     assertProblem(await approve(orderId, TOKENS.operator), 403, 'forbidden');
     assertProblem(await approve(orderId, TOKENS.viewer), 403, 'forbidden');
     assert.equal((await orderState(orderId)).status, 'AWAITING_APPROVAL');
@@ -114,22 +136,41 @@ describe('POST /orders/:id/approval', () => {
   test('body errors: 415, 400, 413, 422', async () => {
     const orderId = await placeOrder(bigOrder());
     const url = `/orders/${orderId}/approval`;
-    assertProblem(await request(h.app).post(url).set(bearer(TOKENS.approver)).type('text/plain').send('approve'), 415, 'unsupported-media-type');
-    assertProblem(await request(h.app).post(url).set(bearer(TOKENS.approver)).type('application/json').send('{"decision":'), 400, 'malformed-json');
-    assertProblem(await approve(orderId, TOKENS.approver, { decision: 'approve', comment: 'x'.repeat(3000) }), 413, 'payload-too-large');
-    const invalid = assertProblem(await approve(orderId, TOKENS.approver, { decision: 'maybe' }), 422, 'validation-failed');
+    assertProblem(
+      await request(h.app).post(url).set(bearer(TOKENS.approver)).type('text/plain').send('approve'),
+      415,
+      'unsupported-media-type',
+    );
+    assertProblem(
+      await request(h.app).post(url).set(bearer(TOKENS.approver)).type('application/json').send('{"decision":'),
+      400,
+      'malformed-json',
+    );
+    assertProblem(
+      await approve(orderId, TOKENS.approver, { decision: 'approve', comment: 'x'.repeat(3000) }),
+      413,
+      'payload-too-large',
+    );
+    const invalid = assertProblem(
+      await approve(orderId, TOKENS.approver, { decision: 'maybe' }),
+      422,
+      'validation-failed',
+    );
     assert.equal((invalid.errors as { field: string }[])[0]?.field, 'decision');
   });
 });
 
 describe('POST /orders/:id/cancel', () => {
-  test('an operator cancels on the customer\'s behalf; the requester is the token identity', async () => {
+  test("an operator cancels on the customer's behalf; the requester is the token identity", async () => {
     const orderId = await placeOrder();
     const res = await cancel(orderId, TOKENS.operator);
     assert.equal(res.status, 200, JSON.stringify(res.body));
     const state = res.body as OrderState;
     assert.equal(state.status, 'CANCELLED');
-    assert.deepEqual({ reason: state.cancellation?.reason, by: state.cancellation?.requestedBy }, { reason: 'customer changed their mind', by: 'ops-bob' });
+    assert.deepEqual(
+      { reason: state.cancellation?.reason, by: state.cancellation?.requestedBy },
+      { reason: 'customer changed their mind', by: 'ops-bob' },
+    );
   });
 
   test('an approver token is 403; no token is 401', async () => {
@@ -169,15 +210,26 @@ describe('POST /orders/:id/cancel', () => {
 describe('POST /orders/:id/retry', () => {
   test('an operator retries a parked order', async () => {
     const orderId = await placeOrder({ customer: { id: 'cust-parked', email: 'parked@example.com' } });
-    const res = await request(h.app).post(`/orders/${orderId}/retry`).set(bearer(TOKENS.operator)).send({ reason: 'payments are back' });
+    const res = await request(h.app)
+      .post(`/orders/${orderId}/retry`)
+      .set(bearer(TOKENS.operator))
+      .send({ reason: 'payments are back' });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal((res.body as OrderState).status, 'COMPLETED');
   });
 
   test('an order that is not parked is 409; an approver is 403', async () => {
     const orderId = await placeOrder();
-    const problem = assertProblem(await request(h.app).post(`/orders/${orderId}/retry`).set(bearer(TOKENS.operator)).send({}), 409, 'order-conflict');
+    const problem = assertProblem(
+      await request(h.app).post(`/orders/${orderId}/retry`).set(bearer(TOKENS.operator)).send({}),
+      409,
+      'order-conflict',
+    );
     assert.match(String(problem.detail), /NEEDS_ATTENTION/);
-    assertProblem(await request(h.app).post(`/orders/${orderId}/retry`).set(bearer(TOKENS.approver)).send({}), 403, 'forbidden');
+    assertProblem(
+      await request(h.app).post(`/orders/${orderId}/retry`).set(bearer(TOKENS.approver)).send({}),
+      403,
+      'forbidden',
+    );
   });
 });

@@ -17,19 +17,31 @@ describe('request signing', () => {
   test('a fresh signature verifies; any byte changed does not', () => {
     const header = signBody(body, secret, now);
     assert.deepEqual(verifySignature(header, body, options), { valid: true });
-    assert.deepEqual(verifySignature(header, Buffer.from(body.toString().replace('1', '2')), options), { valid: false, failure: 'mismatch' });
+    assert.deepEqual(verifySignature(header, Buffer.from(body.toString().replace('1', '2')), options), {
+      valid: false,
+      failure: 'mismatch',
+    });
   });
 
   test('timestamps outside the tolerance are expired, in either direction', () => {
-    assert.deepEqual(verifySignature(signBody(body, secret, now - 301), body, options), { valid: false, failure: 'expired' });
-    assert.deepEqual(verifySignature(signBody(body, secret, now + 301), body, options), { valid: false, failure: 'expired' });
+    assert.deepEqual(verifySignature(signBody(body, secret, now - 301), body, options), {
+      valid: false,
+      failure: 'expired',
+    });
+    assert.deepEqual(verifySignature(signBody(body, secret, now + 301), body, options), {
+      valid: false,
+      failure: 'expired',
+    });
     assert.deepEqual(verifySignature(signBody(body, secret, now - 300), body, options), { valid: true });
   });
 
   test('any configured secret verifies (rotation); an unknown one does not', () => {
     const rotating = { ...options, secrets: ['new-secret-0123456789abc', secret] };
     assert.deepEqual(verifySignature(signBody(body, secret, now), body, rotating), { valid: true });
-    assert.deepEqual(verifySignature(signBody(body, 'other-secret-0123456789', now), body, rotating), { valid: false, failure: 'mismatch' });
+    assert.deepEqual(verifySignature(signBody(body, 'other-secret-0123456789', now), body, rotating), {
+      valid: false,
+      failure: 'mismatch',
+    });
   });
 
   test('several v1 values are accepted when one matches (signer mid-rotation)', () => {
@@ -41,7 +53,13 @@ describe('request signing', () => {
   test('missing and malformed headers are told apart', () => {
     assert.deepEqual(verifySignature(undefined, body, options), { valid: false, failure: 'missing' });
     assert.deepEqual(verifySignature('  ', body, options), { valid: false, failure: 'missing' });
-    for (const header of ['v1=abc', `t=${now}`, `t=soon,v1=${'0'.repeat(64)}`, `t=${now},v1=${'0'.repeat(63)}`, `t=${now},v1==x`]) {
+    for (const header of [
+      'v1=abc',
+      `t=${now}`,
+      `t=soon,v1=${'0'.repeat(64)}`,
+      `t=${now},v1=${'0'.repeat(63)}`,
+      `t=${now},v1==x`,
+    ]) {
       assert.deepEqual(verifySignature(header, body, options), { valid: false, failure: 'malformed' }, header);
     }
   });

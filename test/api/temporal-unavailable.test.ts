@@ -5,8 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Express } from 'express';
 import request from 'supertest';
 import { createApp } from '../../src/api/app';
-import { bearer, newKey, sampleOrder, submitOrder, testConfig, TOKENS } from './harness';
-import { assertProblem } from './problem-assert';
+import { bearer, newKey, sampleOrder, submitOrder, testConfig, TOKENS, assertProblem } from './harness';
 
 /** A loopback port nothing listens on: bound, then released. */
 async function deadPort(): Promise<number> {
@@ -45,8 +44,18 @@ describe('Temporal unreachable', () => {
   });
 
   test('approval and cancel answer 503', async () => {
-    assertUnavailable(await request(app).post(`/orders/order-${newKey()}/approval`).set(bearer(TOKENS.approver)).send({ decision: 'approve' }));
-    assertUnavailable(await request(app).post(`/orders/order-${newKey()}/cancel`).set(bearer(TOKENS.operator)).send({ reason: 'changed mind' }));
+    assertUnavailable(
+      await request(app)
+        .post(`/orders/order-${newKey()}/approval`)
+        .set(bearer(TOKENS.approver))
+        .send({ decision: 'approve' }),
+    );
+    assertUnavailable(
+      await request(app)
+        .post(`/orders/order-${newKey()}/cancel`)
+        .set(bearer(TOKENS.operator))
+        .send({ reason: 'changed mind' }),
+    );
   });
 
   test('/readyz answers 503 while /healthz stays 200', async () => {

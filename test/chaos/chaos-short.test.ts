@@ -27,7 +27,11 @@ test('chaos, short: orders survive faults, an outage and a worker SIGKILL with c
   });
   printReport(report, say);
   assert.equal(report.workerRestarts, 1, 'the worker was killed and restarted once');
-  assert.equal(report.accepted, report.submitted, `every submission accepted (refused: ${JSON.stringify(report.refused)})`);
+  assert.equal(
+    report.accepted,
+    report.submitted,
+    `every submission accepted (refused: ${JSON.stringify(report.refused)})`,
+  );
   for (const [figure, list] of Object.entries(report.figures)) assert.deepEqual(list, [], `${figure} must be 0`);
   assert.equal(totalOf(report.figures), 0);
 });

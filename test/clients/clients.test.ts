@@ -26,7 +26,15 @@ import {
 import type { DownstreamPorts } from '../../src/activities/ports';
 import { loadConfig } from '../../src/config';
 import { SERVICE_NAMES } from '../../src/services/server';
-import { availableStock, http, setFaults, setStock, startTestServices, unique, type TestServices } from '../services/support';
+import {
+  availableStock,
+  http,
+  setFaults,
+  setStock,
+  startTestServices,
+  unique,
+  type TestServices,
+} from '../services/harness';
 
 let svc: TestServices;
 let ports: DownstreamPorts;
@@ -35,8 +43,8 @@ before(async () => {
   const config = loadConfig(downstreamSchema, {
     INVENTORY_URL: svc.urls.inventory,
     PAYMENTS_URL: svc.urls.payments,
-    CARRIER_PRIMARY_URL: svc.urls.carrierPrimary,
-    CARRIER_BACKUP_URL: svc.urls.carrierBackup,
+    PRIMARY_CARRIER_URL: svc.urls.primaryCarrier,
+    BACKUP_CARRIER_URL: svc.urls.backupCarrier,
     FRAUD_URL: svc.urls.fraud,
     NOTIFICATIONS_URL: svc.urls.notifications,
     FRAUD_MODEL_TIMEOUT_MS: '300',
@@ -52,7 +60,15 @@ after(async () => {
 
 const key = () => ({ idempotencyKey: unique('key') });
 const address = { name: 'Ada', line1: '1 Main St', city: 'Berlin', postalCode: '10115', country: 'DE' };
-const scoreRequest = { orderId: 'o-1', customerId: 'cust-1', email: 'ada@example.com', total: 5000, currency: 'EUR', country: 'DE', itemCount: 1 };
+const scoreRequest = {
+  orderId: 'o-1',
+  customerId: 'cust-1',
+  email: 'ada@example.com',
+  total: 5000,
+  currency: 'EUR',
+  country: 'DE',
+  itemCount: 1,
+};
 
 describe('results', () => {
   test('inventory: reserve, the same key again, commit', async () => {
@@ -64,7 +80,10 @@ describe('results', () => {
     assert.equal(reservation.status, 'reserved');
     assert.deepEqual(await ports.inventory.reserve({ orderId, items: [{ sku, quantity: 2 }] }, opts), reservation);
     assert.equal(await availableStock(svc.urls.inventory, sku), 3);
-    assert.deepEqual(await ports.inventory.commit({ orderId, reservationKey: opts.idempotencyKey }, key()), { reservationId: reservation.reservationId, status: 'committed' });
+    assert.deepEqual(await ports.inventory.commit({ orderId, reservationKey: opts.idempotencyKey }, key()), {
+      reservationId: reservation.reservationId,
+      status: 'committed',
+    });
   });
 
   test('inventory: release restores stock; releasing what was never reserved is not_found', async () => {
@@ -73,33 +92,54 @@ describe('results', () => {
     const orderId = unique('order');
     const opts = key();
     const reservation = await ports.inventory.reserve({ orderId, items: [{ sku, quantity: 5 }] }, opts);
-    assert.deepEqual(await ports.inventory.release({ orderId, reservationKey: opts.idempotencyKey }, key()), { status: 'released', id: reservation.reservationId });
+    assert.deepEqual(await ports.inventory.release({ orderId, reservationKey: opts.idempotencyKey }, key()), {
+      status: 'released',
+      id: reservation.reservationId,
+    });
     assert.equal(await availableStock(svc.urls.inventory, sku), 5);
-    assert.deepEqual(await ports.inventory.release({ orderId, reservationKey: unique('never') }, key()), { status: 'not_found', id: null });
+    assert.deepEqual(await ports.inventory.release({ orderId, reservationKey: unique('never') }, key()), {
+      status: 'not_found',
+      id: null,
+    });
   });
 
   test('payments: capture then refund (twice: same refund)', async () => {
     const orderId = unique('order');
     const capture = key();
-    const charge = await ports.payments.capture({ orderId, customerId: 'cust-1', amount: 1234, currency: 'EUR' }, capture);
-    assert.deepEqual({ ...charge, chargeId: 'x' }, { chargeId: 'x', amount: 1234, currency: 'EUR', status: 'captured' });
+    const charge = await ports.payments.capture(
+      { orderId, customerId: 'cust-1', amount: 1234, currency: 'EUR' },
+      capture,
+    );
+    assert.deepEqual(
+      { ...charge, chargeId: 'x' },
+      { chargeId: 'x', amount: 1234, currency: 'EUR', status: 'captured' },
+    );
     const refund = await ports.payments.refund({ orderId, captureKey: capture.idempotencyKey }, key());
     assert.equal(refund.status, 'refunded');
     assert.deepEqual(await ports.payments.refund({ orderId, captureKey: capture.idempotencyKey }, key()), refund);
-    assert.deepEqual(await ports.payments.refund({ orderId, captureKey: unique('never') }, key()), { status: 'not_found', id: null });
+    assert.deepEqual(await ports.payments.refund({ orderId, captureKey: unique('never') }, key()), {
+      status: 'not_found',
+      id: null,
+    });
   });
 
   test('carriers: primary and backup dispatch under their names', async () => {
-    for (const carrier of [ports.carriers.primary, ports.carriers.backup]) {
-      const shipment = await carrier.dispatch({ orderId: unique('order'), address, items: [{ sku: 'SKU-MUG-001', quantity: 1 }] }, key());
+    for (const carrier of [ports.primaryCarrier, ports.backupCarrier]) {
+      const shipment = await carrier.dispatch(
+        { orderId: unique('order'), address, items: [{ sku: 'SKU-MUG-001', quantity: 1 }] },
+        key(),
+      );
       assert.equal(shipment.carrier, carrier.name);
     }
-    assert.deepEqual([ports.carriers.primary.name, ports.carriers.backup.name], [svc.carrierNames.primary, svc.carrierNames.backup]);
+    assert.deepEqual(
+      [ports.primaryCarrier.name, ports.backupCarrier.name],
+      [svc.carrierNames.primaryCarrier, svc.carrierNames.backupCarrier],
+    );
   });
 
   test('fraud: model and rules scorers', async () => {
-    assert.equal((await ports.fraud.model.score(scoreRequest, key())).scorer, 'model');
-    assert.equal((await ports.fraud.rules.score({ ...scoreRequest, email: 'x@fraud.test' }, key())).score >= 0.85, true);
+    assert.equal((await ports.fraudModel.score(scoreRequest, key())).scorer, 'model');
+    assert.equal((await ports.fraudRules.score({ ...scoreRequest, email: 'x@fraud.test' }, key())).score >= 0.85, true);
   });
 
   test('notifications: email by default, page on request', async () => {
@@ -107,14 +147,18 @@ describe('results', () => {
     const request = { orderId, customerId: 'cust-1', email: 'ada@example.com', template: 'order-confirmed', data: {} };
     await ports.notifications.send(request, key());
     await ports.notifications.send({ ...request, template: 'approval-escalation', channel: 'page' }, key());
-    const listed = (await http(svc.urls.notifications, 'GET', `/notifications?orderId=${orderId}`)).body.notifications as { channel: string }[];
+    const listed = (await http(svc.urls.notifications, 'GET', `/notifications?orderId=${orderId}`)).body
+      .notifications as { channel: string }[];
     assert.deepEqual(listed.map((n) => n.channel).sort(), ['email', 'page']);
   });
 });
 
 describe('business rejections', () => {
   test('out of stock', async () => {
-    await assert.rejects(ports.inventory.reserve({ orderId: unique('order'), items: [{ sku: 'SKU-RARE-000', quantity: 1 }] }, key()), OutOfStockError);
+    await assert.rejects(
+      ports.inventory.reserve({ orderId: unique('order'), items: [{ sku: 'SKU-RARE-000', quantity: 1 }] }, key()),
+      OutOfStockError,
+    );
   });
 
   for (const [customerId, errorClass] of [
@@ -123,13 +167,19 @@ describe('business rejections', () => {
     ['cust-fraud', FraudSuspectedError],
   ] as const) {
     test(`${customerId} → ${errorClass.name}`, async () => {
-      await assert.rejects(ports.payments.capture({ orderId: unique('order'), customerId, amount: 100, currency: 'EUR' }, key()), errorClass);
+      await assert.rejects(
+        ports.payments.capture({ orderId: unique('order'), customerId, amount: 100, currency: 'EUR' }, key()),
+        errorClass,
+      );
     });
   }
 
   test('address rejected', async () => {
     await assert.rejects(
-      ports.carriers.backup.dispatch({ orderId: unique('order'), address: { ...address, postalCode: '00000' }, items: [{ sku: 'A', quantity: 1 }] }, key()),
+      ports.backupCarrier.dispatch(
+        { orderId: unique('order'), address: { ...address, postalCode: '00000' }, items: [{ sku: 'A', quantity: 1 }] },
+        key(),
+      ),
       AddressRejectedError,
     );
   });
@@ -141,14 +191,23 @@ describe('business rejections', () => {
     const opts = key();
     await ports.inventory.reserve({ orderId, items: [{ sku, quantity: 1 }] }, opts);
     await ports.inventory.commit({ orderId, reservationKey: opts.idempotencyKey }, key());
-    await assert.rejects(ports.inventory.release({ orderId, reservationKey: opts.idempotencyKey }, key()), (err) => err instanceof InvalidRequestError && /committed/.test(err.message));
-    await assert.rejects(ports.payments.capture({ orderId, customerId: 'c', amount: 1.5, currency: 'EUR' }, key()), InvalidRequestError);
+    await assert.rejects(
+      ports.inventory.release({ orderId, reservationKey: opts.idempotencyKey }, key()),
+      (err) => err instanceof InvalidRequestError && /committed/.test(err.message),
+    );
+    await assert.rejects(
+      ports.payments.capture({ orderId, customerId: 'c', amount: 1.5, currency: 'EUR' }, key()),
+      InvalidRequestError,
+    );
   });
 });
 
 describe('fault modes, through the clients', () => {
   const charge = (payments = ports.payments, signal?: AbortSignal) =>
-    payments.capture({ orderId: unique('order'), customerId: 'cust-1', amount: 100, currency: 'EUR' }, { ...key(), ...(signal ? { signal } : {}) });
+    payments.capture(
+      { orderId: unique('order'), customerId: 'cust-1', amount: 100, currency: 'EUR' },
+      { ...key(), ...(signal ? { signal } : {}) },
+    );
 
   test('added latency within the timeout still succeeds', async () => {
     await setFaults(svc.urls.payments, { latencyMs: 50 });
@@ -164,31 +223,48 @@ describe('fault modes, through the clients', () => {
   test('error rate → DownstreamUnavailableError, and nothing was charged', async () => {
     await setFaults(svc.urls.payments, { errorRate: 1, errorStatus: 503 });
     const orderId = unique('order');
-    await assert.rejects(ports.payments.capture({ orderId, customerId: 'cust-1', amount: 100, currency: 'EUR' }, key()), (err) => err instanceof DownstreamUnavailableError && err.details.status === 503);
+    await assert.rejects(
+      ports.payments.capture({ orderId, customerId: 'cust-1', amount: 100, currency: 'EUR' }, key()),
+      (err) => err instanceof DownstreamUnavailableError && err.details.status === 503,
+    );
     assert.deepEqual((await http(svc.urls.payments, 'GET', `/charges?orderId=${orderId}`)).body, { charges: [] });
   });
 
   test('429 → RateLimitedError with Retry-After in ms', async () => {
     await setFaults(svc.urls.inventory, { rateLimitRate: 1, retryAfterSeconds: 3 });
-    await assert.rejects(ports.inventory.release({ orderId: 'o', reservationKey: 'k' }, key()), (err) => err instanceof RateLimitedError && err.retryAfterMs === 3000);
+    await assert.rejects(
+      ports.inventory.release({ orderId: 'o', reservationKey: 'k' }, key()),
+      (err) => err instanceof RateLimitedError && err.retryAfterMs === 3000,
+    );
   });
 
   test('hang → DownstreamTimeoutError by the client timeout', async () => {
-    await setFaults(svc.urls.carrierPrimary, { hangRate: 1 });
-    const carrier = createCarrierClient({ name: svc.carrierNames.primary, baseUrl: svc.urls.carrierPrimary, timeoutMs: 150 });
-    await assert.rejects(carrier.dispatch({ orderId: unique('order'), address, items: [{ sku: 'A', quantity: 1 }] }, key()), DownstreamTimeoutError);
+    await setFaults(svc.urls.primaryCarrier, { hangRate: 1 });
+    const carrier = createCarrierClient({
+      downstream: 'primaryCarrier',
+      name: svc.carrierNames.primaryCarrier,
+      baseUrl: svc.urls.primaryCarrier,
+      timeoutMs: 150,
+    });
+    await assert.rejects(
+      carrier.dispatch({ orderId: unique('order'), address, items: [{ sku: 'A', quantity: 1 }] }, key()),
+      DownstreamTimeoutError,
+    );
   });
 
   test('a slow fraud model → DownstreamTimeoutError; the rules still answer', async () => {
     const slow = { ...scoreRequest, email: 'someone@slow.test' };
-    await assert.rejects(ports.fraud.model.score(slow, key()), DownstreamTimeoutError);
-    assert.equal((await ports.fraud.rules.score(slow, key())).scorer, 'rules');
+    await assert.rejects(ports.fraudModel.score(slow, key()), DownstreamTimeoutError);
+    assert.equal((await ports.fraudRules.score(slow, key())).scorer, 'rules');
   });
 
   for (const outage of ['unavailable', 'reset'] as const) {
     test(`outage "${outage}" → DownstreamUnavailableError`, async () => {
       await setFaults(svc.urls.notifications, { outage });
-      await assert.rejects(ports.notifications.send({ orderId: 'o', customerId: 'c', email: 'e@x.test', template: 't', data: {} }, key()), DownstreamUnavailableError);
+      await assert.rejects(
+        ports.notifications.send({ orderId: 'o', customerId: 'c', email: 'e@x.test', template: 't', data: {} }, key()),
+        DownstreamUnavailableError,
+      );
     });
   }
 
@@ -196,7 +272,10 @@ describe('fault modes, through the clients', () => {
     const server = await listenStub((_req, res) => res.end());
     const url = stubUrl(server);
     await new Promise((resolve) => server.close(resolve));
-    await assert.rejects(createInventoryClient({ baseUrl: url, timeoutMs: 1000 }).release({ orderId: 'o', reservationKey: 'k' }, key()), DownstreamUnavailableError);
+    await assert.rejects(
+      createInventoryClient({ baseUrl: url, timeoutMs: 1000 }).release({ orderId: 'o', reservationKey: 'k' }, key()),
+      DownstreamUnavailableError,
+    );
   });
 });
 
@@ -207,7 +286,10 @@ describe('cancellation', () => {
     const reason = new Error('activity cancelled');
     setTimeout(() => controller.abort(reason), 50);
     await assert.rejects(
-      ports.payments.capture({ orderId: unique('order'), customerId: 'c', amount: 1, currency: 'EUR' }, { ...key(), signal: controller.signal }),
+      ports.payments.capture(
+        { orderId: unique('order'), customerId: 'c', amount: 1, currency: 'EUR' },
+        { ...key(), signal: controller.signal },
+      ),
       (err) => err === reason,
     );
   });
@@ -215,7 +297,10 @@ describe('cancellation', () => {
   test('an already aborted signal never reaches the downstream', async () => {
     const orderId = unique('order');
     const signal = AbortSignal.abort();
-    await assert.rejects(ports.payments.capture({ orderId, customerId: 'c', amount: 1, currency: 'EUR' }, { ...key(), signal }), (err: Error) => err.name === 'AbortError');
+    await assert.rejects(
+      ports.payments.capture({ orderId, customerId: 'c', amount: 1, currency: 'EUR' }, { ...key(), signal }),
+      (err: Error) => err.name === 'AbortError',
+    );
     assert.deepEqual((await http(svc.urls.payments, 'GET', `/charges?orderId=${orderId}`)).body, { charges: [] });
   });
 });
@@ -241,9 +326,11 @@ describe('protocol', () => {
     seen = [];
   });
   const client = () => createInventoryClient({ baseUrl: stubUrl(stub), timeoutMs: 1000 });
-  const json = (status: number, body: unknown, headers: Record<string, string> = {}) => (res: ServerResponse) => {
-    res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
-  };
+  const json =
+    (status: number, body: unknown, headers: Record<string, string> = {}) =>
+    (res: ServerResponse) => {
+      res.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+    };
 
   test('sends the Idempotency-Key header and the JSON body', async () => {
     answer = json(200, { status: 'not_found', id: null });
@@ -254,19 +341,28 @@ describe('protocol', () => {
 
   test('an unexpected success body → DownstreamContractError (a retryable DownstreamUnavailable)', async () => {
     answer = json(200, { status: 'gone', id: 7 });
-    await assert.rejects(client().release({ orderId: 'o', reservationKey: 'k' }, key()), (err) => err instanceof DownstreamContractError && err instanceof DownstreamUnavailableError);
+    await assert.rejects(
+      client().release({ orderId: 'o', reservationKey: 'k' }, key()),
+      (err) => err instanceof DownstreamContractError && err instanceof DownstreamUnavailableError,
+    );
     answer = (res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<html>ok</html>');
     await assert.rejects(client().release({ orderId: 'o', reservationKey: 'k' }, key()), DownstreamContractError);
   });
 
   test('Retry-After as an HTTP date', async () => {
     answer = json(429, {}, { 'retry-after': new Date(Date.now() + 120_000).toUTCString() });
-    await assert.rejects(client().release({ orderId: 'o', reservationKey: 'k' }, key()), (err) => err instanceof RateLimitedError && err.retryAfterMs > 100_000 && err.retryAfterMs <= 120_000);
+    await assert.rejects(
+      client().release({ orderId: 'o', reservationKey: 'k' }, key()),
+      (err) => err instanceof RateLimitedError && err.retryAfterMs > 100_000 && err.retryAfterMs <= 120_000,
+    );
   });
 
   test('an unknown 4xx without an error body → InvalidRequestError; 408 → DownstreamUnavailableError', async () => {
     answer = (res) => res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found');
-    await assert.rejects(client().release({ orderId: 'o', reservationKey: 'k' }, key()), (err) => err instanceof InvalidRequestError && err.details.status === 404);
+    await assert.rejects(
+      client().release({ orderId: 'o', reservationKey: 'k' }, key()),
+      (err) => err instanceof InvalidRequestError && err.details.status === 404,
+    );
     answer = json(408, {});
     await assert.rejects(client().release({ orderId: 'o', reservationKey: 'k' }, key()), DownstreamUnavailableError);
   });

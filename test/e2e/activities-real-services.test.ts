@@ -10,13 +10,25 @@ import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createActivities, type OrderActivities } from '../../src/activities';
 import { createHttpPorts } from '../../src/activities/clients';
-import { availableStock, downstreamConfigFor, http, setFaults, setStock, startTestServices, type TestServices } from '../services/support';
+import {
+  availableStock,
+  downstreamConfigFor,
+  http,
+  setFaults,
+  setStock,
+  startTestServices,
+  type TestServices,
+} from '../services/harness';
 
 let services: TestServices;
 let activities: OrderActivities;
 
 /** Runs one activity by name, as the worker would (activities are plain functions of the factory). */
-function run<K extends keyof OrderActivities>(env: MockActivityEnvironment, name: K, ...args: Parameters<OrderActivities[K]>): ReturnType<OrderActivities[K]> {
+function run<K extends keyof OrderActivities>(
+  env: MockActivityEnvironment,
+  name: K,
+  ...args: Parameters<OrderActivities[K]>
+): ReturnType<OrderActivities[K]> {
   const fn = activities[name] as (...a: Parameters<OrderActivities[K]>) => ReturnType<OrderActivities[K]>;
   return env.run(fn, ...args) as ReturnType<OrderActivities[K]>;
 }
@@ -34,7 +46,11 @@ after(async () => {
 
 /** An activity environment as if inside workflow `orderId`, on the given attempt. */
 function inOrder(orderId: string, attempt = 1) {
-  return new MockActivityEnvironment({ attempt, workflowExecution: { workflowId: orderId, runId: randomUUID() }, heartbeatTimeoutMs: 3_000 });
+  return new MockActivityEnvironment({
+    attempt,
+    workflowExecution: { workflowId: orderId, runId: randomUUID() },
+    heartbeatTimeoutMs: 3_000,
+  });
 }
 
 async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure> {
@@ -47,14 +63,22 @@ async function failureOf(promise: Promise<unknown>): Promise<ApplicationFailure>
   assert.fail('expected the activity to fail');
 }
 
-const payment = (orderId: string, customerId = 'cust-1001') => ({ orderId, customerId, amount: 4_200, currency: 'EUR' });
+const payment = (orderId: string, customerId = 'cust-1001') => ({
+  orderId,
+  customerId,
+  amount: 4_200,
+  currency: 'EUR',
+});
 
 test('reserve and release, each run ten times, act once on the stock ledger', async () => {
   const sku = `SKU-ACT-${randomUUID().slice(0, 6)}`;
   await setStock(services.urls.inventory, sku, 20);
   const orderId = `order-${randomUUID()}`;
   const reservations = [];
-  for (let i = 0; i < 10; i++) reservations.push(await run(inOrder(orderId, i + 1), 'reserveInventory', { orderId, items: [{ sku, quantity: 5 }] }));
+  for (let i = 0; i < 10; i++)
+    reservations.push(
+      await run(inOrder(orderId, i + 1), 'reserveInventory', { orderId, items: [{ sku, quantity: 5 }] }),
+    );
   assert.equal(new Set(reservations.map((r) => r.reservationId)).size, 1);
   assert.equal(await availableStock(services.urls.inventory, sku), 15);
   for (let i = 0; i < 10; i++) await run(inOrder(orderId, i + 1), 'releaseInventory', { orderId });
@@ -70,7 +94,10 @@ test('capture and refund, each run ten times, charge and refund once', async () 
   const listed = await http(services.urls.payments, 'GET', `/refunds?orderId=${orderId}`);
   assert.equal((listed.body.refunds as unknown[]).length, 1);
   const chargesListed = await http(services.urls.payments, 'GET', `/charges?orderId=${orderId}`);
-  assert.deepEqual((chargesListed.body.charges as { status: string }[]).map((c) => c.status), ['refunded']);
+  assert.deepEqual(
+    (chargesListed.body.charges as { status: string }[]).map((c) => c.status),
+    ['refunded'],
+  );
 });
 
 test('a decline is a non-retryable PaymentDeclined', async () => {

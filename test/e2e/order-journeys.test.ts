@@ -9,8 +9,8 @@ import request from 'supertest';
 import type { OrderState } from '../../src/workflows/definitions';
 import type { OrderRequest } from '../../src/workflows/order-types';
 import { bearer, submitOrder, TOKENS } from '../api/harness';
-import { availableStock, http, setFaults, setStock } from '../services/support';
-import { startStack, type Stack } from './stack';
+import { availableStock, http, setFaults, setStock } from '../services/harness';
+import { startStack, type Stack } from './harness';
 
 let stack: Stack;
 before(async () => {
@@ -32,7 +32,13 @@ function order(sku: string, overrides: Partial<OrderRequest> = {}): OrderRequest
     customer: { id: 'cust-e2e', email: 'grace@example.com', name: 'Grace Hopper' },
     items: [{ sku, quantity: 3, unitPrice: 2_000 }],
     currency: 'EUR',
-    shippingAddress: { name: 'Grace Hopper', line1: '1 Harbour St', city: 'Dublin', postalCode: 'D02 X285', country: 'IE' },
+    shippingAddress: {
+      name: 'Grace Hopper',
+      line1: '1 Harbour St',
+      city: 'Dublin',
+      postalCode: 'D02 X285',
+      country: 'IE',
+    },
     ...overrides,
   };
 }
@@ -60,7 +66,7 @@ async function waitForStatus(orderId: string, status: string): Promise<OrderStat
   assert.fail(`order ${orderId} never reached ${status}`);
 }
 
-async function ledger(service: 'payments' | 'inventory' | 'carrierPrimary', path: string) {
+async function ledger(service: 'payments' | 'inventory' | 'primaryCarrier', path: string) {
   return (await http(stack.services.urls[service], 'GET', path)).body;
 }
 
@@ -73,12 +79,22 @@ test('a happy order is charged once, shipped once, and its stock leaves the ware
     final.transitions.map((t) => t.to),
     ['RECEIVED', 'INVENTORY_LOCKED', 'PAYMENT_CAPTURED', 'SHIPPING_DISPATCHED', 'COMPLETED'],
   );
-  const { charges } = (await ledger('payments', `/charges?orderId=${orderId}`)) as { charges: { status: string; amount: number }[] };
-  assert.deepEqual(charges.map((c) => [c.status, c.amount]), [['captured', 6_000]]);
-  const { shipments } = (await ledger('carrierPrimary', `/shipments?orderId=${orderId}`)) as { shipments: unknown[] };
+  const { charges } = (await ledger('payments', `/charges?orderId=${orderId}`)) as {
+    charges: { status: string; amount: number }[];
+  };
+  assert.deepEqual(
+    charges.map((c) => [c.status, c.amount]),
+    [['captured', 6_000]],
+  );
+  const { shipments } = (await ledger('primaryCarrier', `/shipments?orderId=${orderId}`)) as { shipments: unknown[] };
   assert.equal(shipments.length, 1);
-  const { reservations } = (await ledger('inventory', `/reservations?orderId=${orderId}`)) as { reservations: { status: string }[] };
-  assert.deepEqual(reservations.map((r) => r.status), ['committed']);
+  const { reservations } = (await ledger('inventory', `/reservations?orderId=${orderId}`)) as {
+    reservations: { status: string }[];
+  };
+  assert.deepEqual(
+    reservations.map((r) => r.status),
+    ['committed'],
+  );
   assert.equal(await availableStock(stack.services.urls.inventory, sku), 7);
 });
 
@@ -88,9 +104,21 @@ test('a declined payment revokes the order and gives the stock back', async () =
   const final = await result(orderId);
   assert.equal(final.status, 'TRANSACTION_REVOKED');
   assert.equal(final.lastError?.type, 'PaymentDeclined');
-  assert.deepEqual(final.compensations.map((c) => [c.step, c.status]).filter(([, s]) => s === 'completed').map(([step]) => step).includes('releaseInventory'), true);
-  const { reservations } = (await ledger('inventory', `/reservations?orderId=${orderId}`)) as { reservations: { status: string }[] };
-  assert.deepEqual(reservations.map((r) => r.status), ['released']);
+  assert.deepEqual(
+    final.compensations
+      .map((c) => [c.step, c.status])
+      .filter(([, s]) => s === 'completed')
+      .map(([step]) => step)
+      .includes('releaseInventory'),
+    true,
+  );
+  const { reservations } = (await ledger('inventory', `/reservations?orderId=${orderId}`)) as {
+    reservations: { status: string }[];
+  };
+  assert.deepEqual(
+    reservations.map((r) => r.status),
+    ['released'],
+  );
   assert.equal(await availableStock(stack.services.urls.inventory, sku), 10);
   const { charges } = (await ledger('payments', `/charges?orderId=${orderId}`)) as { charges: { status: string }[] };
   assert.ok(charges.every((c) => c.status !== 'captured'));
@@ -116,7 +144,10 @@ test('an order cancelled while it waits for approval releases its stock', async 
   const orderId = await place(order(sku, { items: [{ sku, quantity: 4, unitPrice: 60_000 }] }));
   await waitForStatus(orderId, 'AWAITING_APPROVAL');
   assert.equal(await availableStock(stack.services.urls.inventory, sku), 6);
-  const cancelled = await request(stack.app).post(`/orders/${orderId}/cancel`).set(bearer(TOKENS.operator)).send({ reason: 'customer asked' });
+  const cancelled = await request(stack.app)
+    .post(`/orders/${orderId}/cancel`)
+    .set(bearer(TOKENS.operator))
+    .send({ reason: 'customer asked' });
   assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
   assert.equal((await result(orderId)).status, 'CANCELLED');
   assert.equal(await availableStock(stack.services.urls.inventory, sku), 10);
@@ -139,7 +170,10 @@ test('a payments outage is ridden out by retries, and the customer is charged on
     assert.equal(final.status, 'COMPLETED');
     assert.ok((final.attempts.capturePayment ?? 0) >= 3, `expected retries, got ${final.attempts.capturePayment}`);
     const { charges } = (await ledger('payments', `/charges?orderId=${orderId}`)) as { charges: { status: string }[] };
-    assert.deepEqual(charges.map((c) => c.status), ['captured']);
+    assert.deepEqual(
+      charges.map((c) => c.status),
+      ['captured'],
+    );
   } finally {
     await setFaults(stack.services.urls.payments, {});
   }

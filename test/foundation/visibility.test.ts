@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { CustomerIdKey, OrderStatusKey } from '../../src/workflows/search-attributes';
-import { createLocalEnv } from '../helpers/temporal';
+import { CustomerIdKey, OrderStatusKey } from '../../src/workflows/definitions';
+import { createLocalEnv } from '../harness/temporal';
 
 let env: TestWorkflowEnvironment;
 before(async () => {

@@ -10,12 +10,21 @@ const RULE = '@typescript-eslint/no-restricted-imports';
 let guard: ESLint;
 
 before(async () => {
-  const config = (await import(pathToFileURL(path.join(PROJECT_ROOT, 'eslint.config.mjs')).href)) as { workflowDeterminismGuard: Linter.Config };
+  const config = (await import(pathToFileURL(path.join(PROJECT_ROOT, 'eslint.config.mjs')).href)) as {
+    workflowDeterminismGuard: Linter.Config;
+  };
   // The guard alone (syntax-only parsing) so probe files need not exist in the TS project.
   guard = new ESLint({
     cwd: PROJECT_ROOT,
     overrideConfigFile: true,
-    overrideConfig: [{ files: ['**/*.ts'], languageOptions: { parser: tseslint.parser }, plugins: { '@typescript-eslint': tseslint.plugin } }, config.workflowDeterminismGuard],
+    overrideConfig: [
+      {
+        files: ['**/*.ts'],
+        languageOptions: { parser: tseslint.parser },
+        plugins: { '@typescript-eslint': tseslint.plugin },
+      },
+      config.workflowDeterminismGuard,
+    ],
   });
 });
 
@@ -30,7 +39,10 @@ const forbidden: [string, RegExp][] = [
   ["import { Context } from '@temporalio/activity';", /@temporalio\/workflow and @temporalio\/common only/],
   ["import { Client } from '@temporalio/client';", /@temporalio\/workflow and @temporalio\/common only/],
   ["import { Worker } from '@temporalio/worker';", /@temporalio\/workflow and @temporalio\/common only/],
-  ["import { TestWorkflowEnvironment } from '@temporalio/testing';", /@temporalio\/workflow and @temporalio\/common only/],
+  [
+    "import { TestWorkflowEnvironment } from '@temporalio/testing';",
+    /@temporalio\/workflow and @temporalio\/common only/,
+  ],
   ["import { z } from 'zod';", /Keep zod out of the workflow bundle/],
   ["import { createActivities } from '../activities';", /import their types only/],
   ["import { createApp } from '../api/app';", /import their types only/],
@@ -61,7 +73,9 @@ test('the guard applies to workflow code only', async () => {
 
 test('the project lint configuration enables the guard for src/workflows', async () => {
   const eslint = new ESLint({ cwd: PROJECT_ROOT });
-  const config = (await eslint.calculateConfigForFile(path.join(PROJECT_ROOT, 'src/workflows/index.ts'))) as Linter.Config;
+  const config = (await eslint.calculateConfigForFile(
+    path.join(PROJECT_ROOT, 'src/workflows/order-fulfillment.ts'),
+  )) as Linter.Config;
   const setting = config.rules?.[RULE] as unknown[] | undefined;
   assert.ok(Array.isArray(setting) && (setting[0] === 2 || setting[0] === 'error'), `expected ${RULE} to be an error`);
 });

@@ -35,7 +35,9 @@ function explain(report: RunReport, schedule: Schedule): string {
 }
 
 test(`fault schedules keep the saga's invariants (${numRuns} runs, the ${Object.keys(NAMED_ROUTES).length} named routes first; seed ${seed})`, async () => {
-  process.stderr.write(`fault-schedule property: seed=${seed} runs=${numRuns}${path ? ` path=${path}` : ''} (FC_SEED / FC_RUNS / FC_PATH to change)\n`);
+  process.stderr.write(
+    `fault-schedule property: seed=${seed} runs=${numRuns}${path ? ` path=${path}` : ''} (FC_SEED / FC_RUNS / FC_PATH to change)\n`,
+  );
   const outcomes = new Map<string, number>();
   const started = Date.now();
   await fc.assert(
@@ -44,7 +46,10 @@ test(`fault schedules keep the saga's invariants (${numRuns} runs, the ${Object.
       const report = await rig.run(schedule);
       const outcome = `${report.parkedFrom.length > 0 ? 'parked→' : ''}${report.state.status}`;
       outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
-      if (process.env.FC_TRACE) process.stderr.write(`${outcome} ticks=${report.ticks} calls=${report.calls} ${Date.now() - t0}ms ${describeSchedule(schedule)}\n`);
+      if (process.env.FC_TRACE)
+        process.stderr.write(
+          `${outcome} ticks=${report.ticks} calls=${report.calls} ${Date.now() - t0}ms ${describeSchedule(schedule)}\n`,
+        );
       if (report.violations.length > 0) throw new Error(explain(report, schedule));
     }),
     {
@@ -57,8 +62,13 @@ test(`fault schedules keep the saga's invariants (${numRuns} runs, the ${Object.
       verbose: 1,
     },
   );
-  const summary = [...outcomes].sort().map(([o, n]) => `${o}=${n}`).join(' ');
-  process.stderr.write(`fault-schedule property: ${outcomes.size > 0 ? [...outcomes.values()].reduce((a, b) => a + b) : 0} runs in ${((Date.now() - started) / 1000).toFixed(1)} s; outcomes ${summary}\n`);
+  const summary = [...outcomes]
+    .sort()
+    .map(([o, n]) => `${o}=${n}`)
+    .join(' ');
+  process.stderr.write(
+    `fault-schedule property: ${outcomes.size > 0 ? [...outcomes.values()].reduce((a, b) => a + b) : 0} runs in ${((Date.now() - started) / 1000).toFixed(1)} s; outcomes ${summary}\n`,
+  );
   assert.ok(outcomes.size > 2, 'the schedules should drive orders to several different outcomes');
 });
 
@@ -67,6 +77,12 @@ test('the invariants catch a downstream that ignores idempotency keys (a lost ca
   const honest = await rig.run(schedule);
   assert.deepEqual(honest.violations, [], 'the same schedule against honest downstreams is clean');
   const broken = await rig.run(schedule, { idempotent: false });
-  assert.ok(broken.violations.some((v) => /charged 2 times for one order/.test(v)), broken.violations.join('\n'));
-  assert.ok(broken.violations.some((v) => /COMPLETED but 3000 kept of a total of 1500/.test(v)), broken.violations.join('\n'));
+  assert.ok(
+    broken.violations.some((v) => /charged 2 times for one order/.test(v)),
+    broken.violations.join('\n'),
+  );
+  assert.ok(
+    broken.violations.some((v) => /COMPLETED but 3000 kept of a total of 1500/.test(v)),
+    broken.violations.join('\n'),
+  );
 });

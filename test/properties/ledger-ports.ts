@@ -20,6 +20,7 @@ import {
   RateLimitedError,
 } from '../../src/activities/errors';
 import type { CallOptions, DownstreamPorts, FraudAssessment } from '../../src/activities/ports';
+import type { Carrier } from '../../src/workflows/order-types';
 import type { Decline, Fault, Operation, WorldPlan } from './schedule';
 
 export interface ReservationRow {
@@ -134,7 +135,8 @@ export class LedgerWorld {
     const fail = (err: Error): never => {
       throw opts.signal?.aborted ? (opts.signal.reason as Error) : err;
     };
-    if (!fault && this.outages.has(op)) return fail(new DownstreamUnavailableError(op, `${op} is down (scripted outage)`));
+    if (!fault && this.outages.has(op))
+      return fail(new DownstreamUnavailableError(op, `${op} is down (scripted outage)`));
     switch (fault?.kind) {
       case undefined: {
         // It takes effect; an answer that arrives after the caller gave up is never seen.
@@ -187,29 +189,47 @@ export class LedgerWorld {
     return this.reservations.find((r) => r.key === key);
   }
 
-  private scorer(scorer: FraudAssessment['scorer']): DownstreamPorts['fraud']['model'] {
+  private scorer(scorer: FraudAssessment['scorer']): DownstreamPorts['fraudModel'] {
     return {
-      score: (_req, opts) => this.run(scorer === 'model' ? 'fraud.model' : 'fraud.rules', opts, () => ({ score: this.plan.fraudScore, reasons: ['scripted score'], scorer })),
+      score: (_req, opts) =>
+        this.run(scorer === 'model' ? 'fraudModel.score' : 'fraudRules.score', opts, () => ({
+          score: this.plan.fraudScore,
+          reasons: ['scripted score'],
+          scorer,
+        })),
     };
   }
 
-  private carrier(name: 'primary' | 'backup'): DownstreamPorts['carriers']['primary'] {
+  private carrier(name: Carrier): DownstreamPorts['primaryCarrier'] {
     return {
       name,
       dispatch: (req, opts) =>
-        this.run(name === 'primary' ? 'carrier.primary' : 'carrier.backup', opts, () => {
-          if (this.shipment(name, opts.idempotencyKey)?.status === 'voided') throw new InvalidRequestError(name, 'dispatch key was voided');
+        this.run(`${name}.dispatch`, opts, () => {
+          if (this.shipment(name, opts.idempotencyKey)?.status === 'voided')
+            throw new InvalidRequestError(name, 'dispatch key was voided');
           if (this.plan.addressRejected) throw new AddressRejectedError(name, 'undeliverable address (scripted)');
-          const row: ShipmentRow = { shipmentId: this.id(`shp_${name}`), key: opts.idempotencyKey, orderId: req.orderId, carrier: name, status: 'dispatched' };
+          const row: ShipmentRow = {
+            shipmentId: this.id(`shp_${name}`),
+            key: opts.idempotencyKey,
+            orderId: req.orderId,
+            carrier: name,
+            status: 'dispatched',
+          };
           this.shipments.push(row);
           return { shipmentId: row.shipmentId, trackingNumber: `TRK-${row.shipmentId}`, carrier: name };
         }),
       // The same service as dispatch: its outages and scripted faults apply to voids too.
       voidShipment: (req, opts) =>
-        this.run(name === 'primary' ? 'carrier.primary' : 'carrier.backup', opts, () => {
+        this.run(`${name}.dispatch`, opts, () => {
           const row = this.shipment(name, req.shipmentKey);
           if (!row) {
-            this.shipments.push({ shipmentId: this.id(`void_${name}`), key: req.shipmentKey, orderId: req.orderId, carrier: name, status: 'voided' });
+            this.shipments.push({
+              shipmentId: this.id(`void_${name}`),
+              key: req.shipmentKey,
+              orderId: req.orderId,
+              carrier: name,
+              status: 'voided',
+            });
             return { status: 'not_found' as const, id: null };
           }
           row.status = 'voided';
@@ -222,11 +242,18 @@ export class LedgerWorld {
     inventory: {
       reserve: (req, opts) =>
         this.run('inventory.reserve', opts, () => {
-          if (this.reservation(opts.idempotencyKey)?.status === 'voided') throw new InvalidRequestError('inventory', 'reservation key was voided by a release');
+          if (this.reservation(opts.idempotencyKey)?.status === 'voided')
+            throw new InvalidRequestError('inventory', 'reservation key was voided by a release');
           const short = req.items.find((i) => (this.stock.get(i.sku) ?? 0) < i.quantity);
           if (short) throw new OutOfStockError('inventory', `not enough ${short.sku}`);
           for (const i of req.items) this.stock.set(i.sku, (this.stock.get(i.sku) ?? 0) - i.quantity);
-          const row: ReservationRow = { reservationId: this.id('res'), key: opts.idempotencyKey, orderId: req.orderId, items: req.items.map((i) => ({ sku: i.sku, quantity: i.quantity })), status: 'reserved' };
+          const row: ReservationRow = {
+            reservationId: this.id('res'),
+            key: opts.idempotencyKey,
+            orderId: req.orderId,
+            items: req.items.map((i) => ({ sku: i.sku, quantity: i.quantity })),
+            status: 'reserved',
+          };
           this.reservations.push(row);
           return { reservationId: row.reservationId, status: 'reserved' as const };
         }),
@@ -234,20 +261,30 @@ export class LedgerWorld {
         this.run('inventory.release', opts, () => {
           const row = this.reservation(req.reservationKey);
           if (!row) {
-            this.reservations.push({ reservationId: this.id('res'), key: req.reservationKey, orderId: req.orderId, items: [], status: 'voided' });
+            this.reservations.push({
+              reservationId: this.id('res'),
+              key: req.reservationKey,
+              orderId: req.orderId,
+              items: [],
+              status: 'voided',
+            });
             return { status: 'not_found' as const, id: null };
           }
-          if (row.status === 'committed') throw new InvalidRequestError('inventory', `reservation ${row.reservationId} is committed`);
+          if (row.status === 'committed')
+            throw new InvalidRequestError('inventory', `reservation ${row.reservationId} is committed`);
           if (row.status === 'reserved') {
             for (const i of row.items) this.stock.set(i.sku, (this.stock.get(i.sku) ?? 0) + i.quantity);
             row.status = 'released';
           }
-          return row.status === 'released' ? { status: 'released' as const, id: row.reservationId } : { status: 'not_found' as const, id: null };
+          return row.status === 'released'
+            ? { status: 'released' as const, id: row.reservationId }
+            : { status: 'not_found' as const, id: null };
         }),
       commit: (req, opts) =>
         this.run('inventory.commit', opts, () => {
           const row = this.reservation(req.reservationKey);
-          if (!row || (row.status !== 'reserved' && row.status !== 'committed')) throw new InvalidRequestError('inventory', `no open reservation for ${req.reservationKey}`);
+          if (!row || (row.status !== 'reserved' && row.status !== 'committed'))
+            throw new InvalidRequestError('inventory', `no open reservation for ${req.reservationKey}`);
           row.status = 'committed';
           return { reservationId: row.reservationId, status: 'committed' as const };
         }),
@@ -255,9 +292,16 @@ export class LedgerWorld {
     payments: {
       capture: (req, opts) =>
         this.run('payments.capture', opts, () => {
-          if (this.charges.some((c) => c.key === opts.idempotencyKey && c.status === 'voided')) throw new InvalidRequestError('payments', 'capture key was voided by a refund');
+          if (this.charges.some((c) => c.key === opts.idempotencyKey && c.status === 'voided'))
+            throw new InvalidRequestError('payments', 'capture key was voided by a refund');
           const decline = this.plan.decline;
-          const row: ChargeRow = { chargeId: this.id('ch'), key: opts.idempotencyKey, orderId: req.orderId, amount: req.amount, status: decline ? 'declined' : 'captured' };
+          const row: ChargeRow = {
+            chargeId: this.id('ch'),
+            key: opts.idempotencyKey,
+            orderId: req.orderId,
+            amount: req.amount,
+            status: decline ? 'declined' : 'captured',
+          };
           this.charges.push(row);
           if (decline) throw new DECLINES[decline]('payments', `${decline} (scripted)`);
           return { chargeId: row.chargeId, amount: row.amount, currency: req.currency, status: 'captured' as const };
@@ -266,7 +310,13 @@ export class LedgerWorld {
         this.run('payments.refund', opts, () => {
           const charge = this.charges.find((c) => c.key === req.captureKey && c.status !== 'voided');
           if (!charge) {
-            this.charges.push({ chargeId: this.id('ch'), key: req.captureKey, orderId: req.orderId, amount: 0, status: 'voided' });
+            this.charges.push({
+              chargeId: this.id('ch'),
+              key: req.captureKey,
+              orderId: req.orderId,
+              amount: 0,
+              status: 'voided',
+            });
             return { status: 'not_found' as const, id: null };
           }
           if (charge.status === 'declined') return { status: 'not_found' as const, id: null };
@@ -274,15 +324,24 @@ export class LedgerWorld {
           // A second refund of one capture answers the first (the reference service's rule), unless broken on purpose.
           if (earlier && this.options.idempotent) return { status: 'refunded' as const, id: earlier.refundId };
           charge.status = 'refunded';
-          const row: RefundRow = { refundId: this.id('rf'), key: opts.idempotencyKey, captureKey: req.captureKey, orderId: req.orderId, amount: charge.amount };
+          const row: RefundRow = {
+            refundId: this.id('rf'),
+            key: opts.idempotencyKey,
+            captureKey: req.captureKey,
+            orderId: req.orderId,
+            amount: charge.amount,
+          };
           this.refunds.push(row);
           return { status: 'refunded' as const, id: row.refundId };
         }),
     },
-    carriers: { primary: this.carrier('primary'), backup: this.carrier('backup') },
-    fraud: { model: this.scorer('model'), rules: this.scorer('rules') },
+    primaryCarrier: this.carrier('primaryCarrier'),
+    backupCarrier: this.carrier('backupCarrier'),
+    fraudModel: this.scorer('model'),
+    fraudRules: this.scorer('rules'),
     notifications: {
-      send: (_req, opts) => this.run('notifications.send', opts, () => ({ notificationId: `ntf_${opts.idempotencyKey}` })),
+      send: (_req, opts) =>
+        this.run('notifications.send', opts, () => ({ notificationId: `ntf_${opts.idempotencyKey}` })),
     },
   };
 }
@@ -294,7 +353,10 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 function untilAborted(signal: AbortSignal | undefined): Promise<never> {
   return new Promise((_, reject) => {
-    const abort = () => reject(signal?.reason instanceof Error ? signal.reason : Object.assign(new Error('aborted'), { name: 'AbortError' }));
+    const abort = () =>
+      reject(
+        signal?.reason instanceof Error ? signal.reason : Object.assign(new Error('aborted'), { name: 'AbortError' }),
+      );
     if (signal?.aborted) abort();
     signal?.addEventListener('abort', abort, { once: true });
   });

@@ -12,8 +12,17 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import type { DownstreamPorts } from '../../src/activities/ports';
-import { cancelOrderUpdate, decideApprovalUpdate, type CancelRequest, getOrderStateQuery, ORDER_WORKFLOW_TYPE, orderSearchAttributes, retryParkedOrderUpdate, type OrderState } from '../../src/workflows/definitions';
-import { isTerminal } from '../../src/workflows/order-state-machine';
+import {
+  cancelOrderUpdate,
+  decideApprovalUpdate,
+  type CancelRequest,
+  getOrderStateQuery,
+  ORDER_WORKFLOW_TYPE,
+  orderSearchAttributes,
+  retryParkedOrderUpdate,
+  type OrderState,
+} from '../../src/workflows/definitions';
+import { isTerminal } from '../../src/workflows/order-status';
 import { OrderStatus } from '../../src/workflows/order-status';
 import { DEFAULT_ORDER_POLICY, orderTotal, type OrderInput } from '../../src/workflows/order-types';
 import { TEST_BACKOFF } from '../saga/harness';
@@ -65,13 +74,27 @@ function routingPorts(worlds: Map<string, LedgerWorld>): DownstreamPorts {
     return world.ports;
   };
   return {
-    inventory: { reserve: (r, o) => of(r.orderId).inventory.reserve(r, o), release: (r, o) => of(r.orderId).inventory.release(r, o), commit: (r, o) => of(r.orderId).inventory.commit(r, o) },
-    payments: { capture: (r, o) => of(r.orderId).payments.capture(r, o), refund: (r, o) => of(r.orderId).payments.refund(r, o) },
-    carriers: {
-      primary: { name: 'primary', dispatch: (r, o) => of(r.orderId).carriers.primary.dispatch(r, o), voidShipment: (r, o) => of(r.orderId).carriers.primary.voidShipment(r, o) },
-      backup: { name: 'backup', dispatch: (r, o) => of(r.orderId).carriers.backup.dispatch(r, o), voidShipment: (r, o) => of(r.orderId).carriers.backup.voidShipment(r, o) },
+    inventory: {
+      reserve: (r, o) => of(r.orderId).inventory.reserve(r, o),
+      release: (r, o) => of(r.orderId).inventory.release(r, o),
+      commit: (r, o) => of(r.orderId).inventory.commit(r, o),
     },
-    fraud: { model: { score: (r, o) => of(r.orderId).fraud.model.score(r, o) }, rules: { score: (r, o) => of(r.orderId).fraud.rules.score(r, o) } },
+    payments: {
+      capture: (r, o) => of(r.orderId).payments.capture(r, o),
+      refund: (r, o) => of(r.orderId).payments.refund(r, o),
+    },
+    primaryCarrier: {
+      name: 'primaryCarrier',
+      dispatch: (r, o) => of(r.orderId).primaryCarrier.dispatch(r, o),
+      voidShipment: (r, o) => of(r.orderId).primaryCarrier.voidShipment(r, o),
+    },
+    backupCarrier: {
+      name: 'backupCarrier',
+      dispatch: (r, o) => of(r.orderId).backupCarrier.dispatch(r, o),
+      voidShipment: (r, o) => of(r.orderId).backupCarrier.voidShipment(r, o),
+    },
+    fraudModel: { score: (r, o) => of(r.orderId).fraudModel.score(r, o) },
+    fraudRules: { score: (r, o) => of(r.orderId).fraudRules.score(r, o) },
     notifications: { send: (r, o) => of(r.orderId).notifications.send(r, o) },
   };
 }
@@ -96,11 +119,18 @@ function orderFor(schedule: Schedule): OrderInput {
     currency: 'EUR',
     shippingAddress: { name: 'Ada', line1: '1 Main St', city: 'Paris', postalCode: '75001', country: 'FR' },
     total,
-    policy: { ...DEFAULT_ORDER_POLICY, approvalThreshold: schedule.aboveApprovalThreshold ? total - 1 : 1_000_000, approvers: ['alice'] },
+    policy: {
+      ...DEFAULT_ORDER_POLICY,
+      approvalThreshold: schedule.aboveApprovalThreshold ? total - 1 : 1_000_000,
+      approvers: ['alice'],
+    },
   };
 }
 
-export async function createPropertyRig(env: TestWorkflowEnvironment, bundle: WorkflowBundleWithSourceMap): Promise<PropertyRig> {
+export async function createPropertyRig(
+  env: TestWorkflowEnvironment,
+  bundle: WorkflowBundleWithSourceMap,
+): Promise<PropertyRig> {
   const worlds = new Map<string, LedgerWorld>();
   const taskQueue = `fault-schedules-${process.pid}`;
   const activities = createActivities({ ports: routingPorts(worlds), backoff: TEST_BACKOFF, random: () => 0.5 });
@@ -122,7 +152,12 @@ export async function createPropertyRig(env: TestWorkflowEnvironment, bundle: Wo
    * The saga may route steps to activity queues of their own (bulkheads); whatever queues it
    * schedules on, the history names them, and each gets a worker serving the same activities.
    */
-  async function serveScheduledQueues(handle: { fetchHistory(): Promise<{ events?: { activityTaskScheduledEventAttributes?: { taskQueue?: { name?: string | null } | null } | null }[] | null }> }): Promise<void> {
+  async function serveScheduledQueues(handle: {
+    fetchHistory(): Promise<{
+      events?:
+        { activityTaskScheduledEventAttributes?: { taskQueue?: { name?: string | null } | null } | null }[] | null;
+    }>;
+  }): Promise<void> {
     const { events } = await handle.fetchHistory();
     for (const e of events ?? []) {
       const queue = e.activityTaskScheduledEventAttributes?.taskQueue?.name;
@@ -132,13 +167,19 @@ export async function createPropertyRig(env: TestWorkflowEnvironment, bundle: Wo
   await serve(taskQueue);
   // A calm order in small ticks finds the queues of the usual route before the first measured run.
   const warmUp = await run(calmSchedule(), { busyTickMs: 100 });
-  if (warmUp.violations.length > 0) throw new Error(`the warm-up order broke invariants: ${warmUp.violations.join('; ')}`);
+  if (warmUp.violations.length > 0)
+    throw new Error(`the warm-up order broke invariants: ${warmUp.violations.join('; ')}`);
 
   async function run(schedule: Schedule, options: RunOptions = {}): Promise<RunReport> {
     const input = orderFor(schedule);
     const world = new LedgerWorld(schedule.world, { idempotent: options.idempotent ?? true });
     worlds.set(input.orderId, world);
-    const handle = await env.client.workflow.start<(input: OrderInput) => Promise<OrderState>>(ORDER_WORKFLOW_TYPE, { args: [input], taskQueue, workflowId: input.orderId, typedSearchAttributes: orderSearchAttributes(input) });
+    const handle = await env.client.workflow.start<(input: OrderInput) => Promise<OrderState>>(ORDER_WORKFLOW_TYPE, {
+      args: [input],
+      taskQueue,
+      workflowId: input.orderId,
+      typedSearchAttributes: orderSearchAttributes(input),
+    });
     // Refusals (a cancellation after dispatch, a decision after the order moved on) are legitimate answers.
     const inFlight: Promise<unknown>[] = [];
     const send = (p: Promise<unknown>) => {
@@ -158,14 +199,17 @@ export async function createPropertyRig(env: TestWorkflowEnvironment, bundle: Wo
       if (cancelled) return;
       cancelled = true;
       const args: [CancelRequest] = [{ reason: 'changed my mind', requestedBy: 'customer' }];
-      const accepted = await handle.startUpdate(cancelOrderUpdate, { args, waitForStage: WorkflowUpdateStage.ACCEPTED }).then(
-        (update) => (void send(update.result()), true),
-        () => false,
-      );
+      const accepted = await handle
+        .startUpdate(cancelOrderUpdate, { args, waitForStage: WorkflowUpdateStage.ACCEPTED })
+        .then(
+          (update) => (void send(update.result()), true),
+          () => false,
+        );
       if (accepted && signal) await abortedWithin(signal, CANCEL_REACHES_CALL_MS);
     };
     const point = schedule.cancel;
-    world.onCall = (call, signal) => (point && point.on === call.op && point.call === call.n ? cancel(signal) : undefined);
+    world.onCall = (call, signal) =>
+      point && point.on === call.op && point.call === call.n ? cancel(signal) : undefined;
 
     const startedAt = Date.now();
     const deadline = startedAt + RUN_DEADLINE_MS;
@@ -178,7 +222,9 @@ export async function createPropertyRig(env: TestWorkflowEnvironment, bundle: Wo
     let tick = 0;
     for (; !isTerminal(state.status); tick++) {
       if (tick >= MAX_TICKS || Date.now() > deadline) {
-        violations.push(`stuck: still ${state.status} (step ${state.currentStep ?? '-'}) after ${tick} ticks, ${Math.round((Date.now() - startedAt) / 1000)} s`);
+        violations.push(
+          `stuck: still ${state.status} (step ${state.currentStep ?? '-'}) after ${tick} ticks, ${Math.round((Date.now() - startedAt) / 1000)} s`,
+        );
         break;
       }
       let sleepMs = options.busyTickMs ?? BUSY_TICK_MS;
@@ -186,19 +232,33 @@ export async function createPropertyRig(env: TestWorkflowEnvironment, bundle: Wo
         violations.push(...parkedViolations(state));
         parkedFrom.push(state.parked?.from ?? state.status);
         if (parkedFrom.length > MAX_OPERATOR_RETRIES) {
-          violations.push(`still parked after ${MAX_OPERATOR_RETRIES} operator retries on healed downstreams: ${state.parked?.reason ?? '?'}`);
+          violations.push(
+            `still parked after ${MAX_OPERATOR_RETRIES} operator retries on healed downstreams: ${state.parked?.reason ?? '?'}`,
+          );
           break;
         }
         world.heal();
-        retrying = send(handle.executeUpdate(retryParkedOrderUpdate, { args: [{ operator: 'ops', reason: 'downstreams recovered' }] })).then(() => (retrying = null));
+        retrying = send(
+          handle.executeUpdate(retryParkedOrderUpdate, {
+            args: [{ operator: 'ops', reason: 'downstreams recovered' }],
+          }),
+        ).then(() => (retrying = null));
       }
       if (state.status === OrderStatus.AWAITING_APPROVAL) {
         const now = await env.currentTimeMs();
         awaitingSince ??= now;
         if (point?.on === 'awaitingApproval') await cancel();
-        else if (schedule.approval.decision !== 'none' && !decided && now - awaitingSince >= schedule.approval.afterHours * HOUR) {
+        else if (
+          schedule.approval.decision !== 'none' &&
+          !decided &&
+          now - awaitingSince >= schedule.approval.afterHours * HOUR
+        ) {
           decided = true;
-          void send(handle.executeUpdate(decideApprovalUpdate, { args: [{ decision: schedule.approval.decision, approver: 'alice' }] }));
+          void send(
+            handle.executeUpdate(decideApprovalUpdate, {
+              args: [{ decision: schedule.approval.decision, approver: 'alice' }],
+            }),
+          );
         } else if (!decided && !cancelled) sleepMs = HOUR;
       }
       // Before sleeping: the server cannot skip time past a step waiting on a queue nobody serves.
@@ -225,7 +285,10 @@ export async function createPropertyRig(env: TestWorkflowEnvironment, bundle: Wo
     }
     worlds.delete(input.orderId);
     const ledger = world.snapshot();
-    violations.push(...transitionViolations(state), ...ledgerViolations({ orderId: input.orderId, status: state.status, total: input.total }, ledger));
+    violations.push(
+      ...transitionViolations(state),
+      ...ledgerViolations({ orderId: input.orderId, status: state.status, total: input.total }, ledger),
+    );
     return { state, ledger, violations, parkedFrom, calls: world.calls.length, ticks: tick };
   }
 

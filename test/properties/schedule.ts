@@ -12,10 +12,10 @@ export const OPERATIONS = [
   'inventory.commit',
   'payments.capture',
   'payments.refund',
-  'carrier.primary',
-  'carrier.backup',
-  'fraud.model',
-  'fraud.rules',
+  'primaryCarrier.dispatch',
+  'backupCarrier.dispatch',
+  'fraudModel.score',
+  'fraudRules.score',
   'notifications.send',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
@@ -63,7 +63,12 @@ export const SKUS = ['SKU-A', 'SKU-B'] as const;
 
 const fault: fc.Arbitrary<Fault> = fc.oneof(
   { weight: 4, arbitrary: fc.constant({ kind: 'unavailable' as const }) },
-  { weight: 3, arbitrary: fc.integer({ min: 1, max: 90 }).map((retryAfterSeconds) => ({ kind: 'rateLimited' as const, retryAfterSeconds })) },
+  {
+    weight: 3,
+    arbitrary: fc
+      .integer({ min: 1, max: 90 })
+      .map((retryAfterSeconds) => ({ kind: 'rateLimited' as const, retryAfterSeconds })),
+  },
   { weight: 2, arbitrary: fc.constant({ kind: 'timeout' as const }) },
   { weight: 3, arbitrary: fc.constant({ kind: 'effectThenTimeout' as const }) },
   { weight: 2, arbitrary: fc.constant({ kind: 'hang' as const }) },
@@ -73,15 +78,33 @@ const fault: fc.Arbitrary<Fault> = fc.oneof(
  * A stall costs real seconds (the test server cannot skip time while an activity runs), so at
  * most one per schedule, and rarely: it is prepended to that operation's faults.
  */
-const stall: fc.Arbitrary<Operation | null> = fc.oneof({ weight: 19, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom(...OPERATIONS) });
+const stall: fc.Arbitrary<Operation | null> = fc.oneof(
+  { weight: 19, arbitrary: fc.constant(null) },
+  { weight: 1, arbitrary: fc.constantFrom(...OPERATIONS) },
+);
 
 /** Mostly healthy operations; some meet a short burst of faults. */
 const faultsPerOperation: fc.Arbitrary<Partial<Record<Operation, Fault[]>>> = fc
-  .tuple(...OPERATIONS.map(() => fc.oneof({ weight: 3, arbitrary: fc.constant<Fault[]>([]) }, { weight: 2, arbitrary: fc.array(fault, { minLength: 1, maxLength: 3 }) })))
-  .map((lists) => Object.fromEntries(OPERATIONS.map((op, i) => [op, lists[i]!]).filter(([, list]) => list!.length > 0)) as Partial<Record<Operation, Fault[]>>);
+  .tuple(
+    ...OPERATIONS.map(() =>
+      fc.oneof(
+        { weight: 3, arbitrary: fc.constant<Fault[]>([]) },
+        { weight: 2, arbitrary: fc.array(fault, { minLength: 1, maxLength: 3 }) },
+      ),
+    ),
+  )
+  .map(
+    (lists) =>
+      Object.fromEntries(OPERATIONS.map((op, i) => [op, lists[i]!]).filter(([, list]) => list!.length > 0)) as Partial<
+        Record<Operation, Fault[]>
+      >,
+  );
 
 /** Usually nothing is down; sometimes one or two operations stay down past their budget. */
-const outages: fc.Arbitrary<Operation[]> = fc.oneof({ weight: 1, arbitrary: fc.constant<Operation[]>([]) }, { weight: 1, arbitrary: fc.uniqueArray(fc.constantFrom(...OPERATIONS), { minLength: 1, maxLength: 2 }) });
+const outages: fc.Arbitrary<Operation[]> = fc.oneof(
+  { weight: 1, arbitrary: fc.constant<Operation[]>([]) },
+  { weight: 1, arbitrary: fc.uniqueArray(fc.constantFrom(...OPERATIONS), { minLength: 1, maxLength: 2 }) },
+);
 
 const cancelPoint: fc.Arbitrary<CancelPoint | null> = fc.oneof(
   { weight: 4, arbitrary: fc.constant(null) },
@@ -95,31 +118,81 @@ export const scheduleArbitrary: fc.Arbitrary<Schedule> = fc
     outOfStock: fc.oneof({ weight: 7, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
     faults: faultsPerOperation,
     outages,
-    fraudScore: fc.oneof({ weight: 6, arbitrary: fc.constant(0.1) }, { weight: 2, arbitrary: fc.constant(0.7) }, { weight: 1, arbitrary: fc.constant(0.9) }),
-    decline: fc.oneof({ weight: 6, arbitrary: fc.constant(null) }, { weight: 1, arbitrary: fc.constantFrom<Decline>('PaymentDeclined', 'InsufficientFunds', 'FraudSuspected') }),
-    addressRejected: fc.oneof({ weight: 8, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
-    aboveApprovalThreshold: fc.oneof({ weight: 3, arbitrary: fc.constant(false) }, { weight: 1, arbitrary: fc.constant(true) }),
-    approval: fc.record({ decision: fc.constantFrom('approve' as const, 'reject' as const, 'none' as const), afterHours: fc.constantFrom(0, 2, 30) }),
+    fraudScore: fc.oneof(
+      { weight: 6, arbitrary: fc.constant(0.1) },
+      { weight: 2, arbitrary: fc.constant(0.7) },
+      { weight: 1, arbitrary: fc.constant(0.9) },
+    ),
+    decline: fc.oneof(
+      { weight: 6, arbitrary: fc.constant(null) },
+      { weight: 1, arbitrary: fc.constantFrom<Decline>('PaymentDeclined', 'InsufficientFunds', 'FraudSuspected') },
+    ),
+    addressRejected: fc.oneof(
+      { weight: 8, arbitrary: fc.constant(false) },
+      { weight: 1, arbitrary: fc.constant(true) },
+    ),
+    aboveApprovalThreshold: fc.oneof(
+      { weight: 3, arbitrary: fc.constant(false) },
+      { weight: 1, arbitrary: fc.constant(true) },
+    ),
+    approval: fc.record({
+      decision: fc.constantFrom('approve' as const, 'reject' as const, 'none' as const),
+      afterHours: fc.constantFrom(0, 2, 30),
+    }),
     cancel: cancelPoint,
     stall,
   })
-  .map(({ quantities: [a, b], outOfStock, faults: planned, stall, outages, fraudScore, decline, addressRejected, aboveApprovalThreshold, approval, cancel }) => {
-    const faults = stall ? { ...planned, [stall]: [{ kind: 'stall' as const }, ...(planned[stall] ?? [])] } : planned;
-    const items = [{ sku: SKUS[0], quantity: a, unitPrice: 1_500 }, ...(b > 0 ? [{ sku: SKUS[1], quantity: b, unitPrice: 2_000 }] : [])];
-    return {
-      world: { stock: { [SKUS[0]]: outOfStock ? a - 1 : 10, [SKUS[1]]: 10 }, faults, outages, fraudScore, decline, addressRejected },
-      items,
+  .map(
+    ({
+      quantities: [a, b],
+      outOfStock,
+      faults: planned,
+      stall,
+      outages,
+      fraudScore,
+      decline,
+      addressRejected,
       aboveApprovalThreshold,
       approval,
       cancel,
-    };
-  });
+    }) => {
+      const faults = stall ? { ...planned, [stall]: [{ kind: 'stall' as const }, ...(planned[stall] ?? [])] } : planned;
+      const items = [
+        { sku: SKUS[0], quantity: a, unitPrice: 1_500 },
+        ...(b > 0 ? [{ sku: SKUS[1], quantity: b, unitPrice: 2_000 }] : []),
+      ];
+      return {
+        world: {
+          stock: { [SKUS[0]]: outOfStock ? a - 1 : 10, [SKUS[1]]: 10 },
+          faults,
+          outages,
+          fraudScore,
+          decline,
+          addressRejected,
+        },
+        items,
+        aboveApprovalThreshold,
+        approval,
+        cancel,
+      };
+    },
+  );
 
 /** A schedule where nothing goes wrong, to build the named routes below from. */
-export function calmSchedule(overrides: { world?: Partial<WorldPlan> } & Partial<Omit<Schedule, 'world'>> = {}): Schedule {
+export function calmSchedule(
+  overrides: { world?: Partial<WorldPlan> } & Partial<Omit<Schedule, 'world'>> = {},
+): Schedule {
   const { world, ...rest } = overrides;
   return {
-    world: { stock: { [SKUS[0]]: 10, [SKUS[1]]: 10 }, faults: {}, outages: [], fraudScore: 0.1, decline: null, addressRejected: false, ...world },
+    world: {
+      stock: { [SKUS[0]]: 10, [SKUS[1]]: 10 },
+      faults: {},
+      outages: [],
+      fraudScore: 0.1,
+      decline: null,
+      addressRejected: false,
+      ...world,
+    },
     items: [{ sku: SKUS[0], quantity: 1, unitPrice: 1_500 }],
     aboveApprovalThreshold: false,
     approval: { decision: 'none', afterHours: 0 },
@@ -131,7 +204,10 @@ export function calmSchedule(overrides: { world?: Partial<WorldPlan> } & Partial
 /** Routes every run checks first, whatever the seed draws: the ones a random draw reaches rarely. */
 export const NAMED_ROUTES: Record<string, Schedule> = {
   'a dispatch takes effect, its answer is lost, then the carrier stays down past the retry budget': calmSchedule({
-    world: { faults: { 'carrier.primary': [{ kind: 'effectThenTimeout' }] }, outages: ['carrier.primary'] },
+    world: {
+      faults: { 'primaryCarrier.dispatch': [{ kind: 'effectThenTimeout' }] },
+      outages: ['primaryCarrier.dispatch'],
+    },
   }),
   'a capture takes effect, its answer is lost, and the customer cancels during the retry': calmSchedule({
     world: { faults: { 'payments.capture': [{ kind: 'effectThenTimeout' }] } },
@@ -142,9 +218,14 @@ export const NAMED_ROUTES: Record<string, Schedule> = {
     aboveApprovalThreshold: true,
     approval: { decision: 'reject', afterHours: 2 },
   }),
-  'a lost capture answer, an undeliverable address and refunds down: parked with the charge, then refunded': calmSchedule({
-    world: { faults: { 'payments.capture': [{ kind: 'effectThenTimeout' }] }, outages: ['payments.refund'], addressRejected: true },
-  }),
+  'a lost capture answer, an undeliverable address and refunds down: parked with the charge, then refunded':
+    calmSchedule({
+      world: {
+        faults: { 'payments.capture': [{ kind: 'effectThenTimeout' }] },
+        outages: ['payments.refund'],
+        addressRejected: true,
+      },
+    }),
   'nobody decides and the escalation page cannot be sent: auto-rejected at 72 h': calmSchedule({
     world: { outages: ['notifications.send'] },
     aboveApprovalThreshold: true,

@@ -2,11 +2,16 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
 import { Registry } from 'prom-client';
-import { CircuitOpenError, DownstreamTimeoutError, DownstreamUnavailableError, PaymentDeclinedError } from '../../src/activities/errors';
+import {
+  CircuitOpenError,
+  DownstreamTimeoutError,
+  DownstreamUnavailableError,
+  PaymentDeclinedError,
+} from '../../src/activities/errors';
 import { DownstreamBreakers, withCircuitBreakers } from '../../src/activities/resilience/circuit-breakers';
 import { loadResilienceConfig } from '../../src/activities/resilience/config';
 import { createBreakerMetrics, serveMetrics } from '../../src/activities/resilience/metrics';
-import { FakePorts } from '../helpers/fake-ports';
+import { FakePorts } from '../harness/fake-ports';
 
 const capture = (n: number) => ({ orderId: `order-cb-${n}`, customerId: 'c1', amount: 1_000, currency: 'EUR' });
 const key = (n: number) => ({ idempotencyKey: `order-cb-${n}:capturePayment` });
@@ -15,7 +20,10 @@ const unavailable = () => new DownstreamUnavailableError('payments', '503 Servic
 function rig(settings = { threshold: 5, halfOpenAfterMs: 30_000 }) {
   const fakes = new FakePorts();
   const lines: { level: string; obj: Record<string, unknown>; msg: string }[] = [];
-  const logger = { info: (obj: object, msg: string) => lines.push({ level: 'info', obj: obj as Record<string, unknown>, msg }), warn: (obj: object, msg: string) => lines.push({ level: 'warn', obj: obj as Record<string, unknown>, msg }) };
+  const logger = {
+    info: (obj: object, msg: string) => lines.push({ level: 'info', obj: obj as Record<string, unknown>, msg }),
+    warn: (obj: object, msg: string) => lines.push({ level: 'warn', obj: obj as Record<string, unknown>, msg }),
+  };
   const registry = new Registry();
   const breakers = new DownstreamBreakers({ payments: settings }, { logger, metrics: createBreakerMetrics(registry) });
   const ports = withCircuitBreakers(fakes.ports, breakers);
@@ -23,13 +31,21 @@ function rig(settings = { threshold: 5, halfOpenAfterMs: 30_000 }) {
 }
 
 async function failures(p: Promise<unknown>[]): Promise<unknown[]> {
-  return Promise.all(p.map((x) => x.then(() => assert.fail('expected a failure'), (e: unknown) => e)));
+  return Promise.all(
+    p.map((x) =>
+      x.then(
+        () => assert.fail('expected a failure'),
+        (e: unknown) => e,
+      ),
+    ),
+  );
 }
 
 test('the breaker opens after 5 consecutive transient failures, then fails fast without calling the downstream', async () => {
   const { fakes, ports, breakers, lines, registry } = rig();
   fakes.faults.failAlways('payments.capture', unavailable);
-  for (let i = 1; i <= 4; i++) await assert.rejects(ports.payments.capture(capture(i), key(i)), DownstreamUnavailableError);
+  for (let i = 1; i <= 4; i++)
+    await assert.rejects(ports.payments.capture(capture(i), key(i)), DownstreamUnavailableError);
   assert.equal(breakers.state('payments'), 'closed', 'four failures are not enough');
   await assert.rejects(ports.payments.capture(capture(5), key(5)), DownstreamUnavailableError);
   assert.equal(breakers.state('payments'), 'open');
@@ -40,7 +56,10 @@ test('the breaker opens after 5 consecutive transient failures, then fails fast 
   assert.equal(fakes.faults.callsOf('payments.capture').length, 5, 'the open breaker did not call payments');
   // Only the payments breaker opened: the other downstreams are untouched.
   assert.equal(breakers.state('inventory'), 'closed');
-  await ports.inventory.reserve({ orderId: 'order-cb-x', items: [{ sku: 'SKU-1', quantity: 1 }] }, { idempotencyKey: 'order-cb-x:reserveInventory' });
+  await ports.inventory.reserve(
+    { orderId: 'order-cb-x', items: [{ sku: 'SKU-1', quantity: 1 }] },
+    { idempotencyKey: 'order-cb-x:reserveInventory' },
+  );
 
   assert.deepEqual(
     lines.map((l) => [l.level, l.msg, l.obj.downstream]),
@@ -55,7 +74,10 @@ test('the breaker opens after 5 consecutive transient failures, then fails fast 
 
 test('a business rejection is a healthy answer: it resets the count and never opens the breaker', async () => {
   const { fakes, ports, breakers } = rig();
-  fakes.faults.fail('payments.capture', 4, unavailable).fail('payments.capture', 1, () => new PaymentDeclinedError('payments', 'card declined')).fail('payments.capture', 4, unavailable);
+  fakes.faults
+    .fail('payments.capture', 4, unavailable)
+    .fail('payments.capture', 1, () => new PaymentDeclinedError('payments', 'card declined'))
+    .fail('payments.capture', 4, unavailable);
   const errors = [];
   for (let i = 1; i <= 9; i++) errors.push(...(await failures([ports.payments.capture(capture(i), key(i))])));
   assert.equal(breakers.state('payments'), 'closed', '4 + decline + 4 is never 5 in a row');
@@ -97,7 +119,13 @@ test('half-open: after the wait one trial call goes through; success closes the 
   assert.equal(breakers.state('payments'), 'closed');
   assert.deepEqual(
     lines.map((l) => l.msg),
-    ['circuit breaker open', 'circuit breaker half-open', 'circuit breaker open', 'circuit breaker half-open', 'circuit breaker closed'],
+    [
+      'circuit breaker open',
+      'circuit breaker half-open',
+      'circuit breaker open',
+      'circuit breaker half-open',
+      'circuit breaker closed',
+    ],
   );
 });
 
@@ -106,8 +134,13 @@ test('breaker settings: 5 failures and 30 s by default, overridable globally and
   assert.deepEqual(defaults.breakers.payments, { threshold: 5, halfOpenAfterMs: 30_000 });
   assert.equal(defaults.metricsPort, undefined);
   assert.equal(defaults.slaAlertWebhookUrl, 'http://127.0.0.1:4006/alerts');
-  const tuned = loadResilienceConfig({ BREAKER_THRESHOLD: '8', BREAKER_CARRIER_PRIMARY_THRESHOLD: '3', BREAKER_CARRIER_PRIMARY_HALF_OPEN_AFTER_MS: '5000', BULKHEAD_NOTIFICATIONS: '2' });
-  assert.deepEqual(tuned.breakers.carrierPrimary, { threshold: 3, halfOpenAfterMs: 5_000 });
+  const tuned = loadResilienceConfig({
+    BREAKER_THRESHOLD: '8',
+    BREAKER_PRIMARY_CARRIER_THRESHOLD: '3',
+    BREAKER_PRIMARY_CARRIER_HALF_OPEN_AFTER_MS: '5000',
+    BULKHEAD_NOTIFICATIONS: '2',
+  });
+  assert.deepEqual(tuned.breakers.primaryCarrier, { threshold: 3, halfOpenAfterMs: 5_000 });
   assert.deepEqual(tuned.breakers.inventory, { threshold: 8, halfOpenAfterMs: 30_000 });
   assert.equal(tuned.bulkheads.notifications, 2);
   assert.equal(tuned.bulkheads.payments, 20);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { decideApprovalUpdate, getOrderStateQuery } from '../../src/workflows/definitions';
-import { FailureType } from '../../src/workflows/failure-types';
+import { FailureType } from '../../src/workflows/failures';
 import { OrderStatus } from '../../src/workflows/order-status';
 import { orderInput, setUpSaga, waitForState, updateRefusal, withSagaWorker, type Saga } from './harness';
 
@@ -27,7 +27,9 @@ test('approved: the update returns the opened gate, then the order completes', a
     assert.equal(waiting.order.total, 5_000);
     assert.equal(fakes.faults.callsOf('payments.capture').length, 0, 'nothing is charged before the decision');
 
-    const after = await handle.executeUpdate(decideApprovalUpdate, { args: [{ decision: 'approve', approver: 'alice', comment: 'known customer' }] });
+    const after = await handle.executeUpdate(decideApprovalUpdate, {
+      args: [{ decision: 'approve', approver: 'alice', comment: 'known customer' }],
+    });
     assert.equal(after.status, OrderStatus.INVENTORY_LOCKED);
     assert.equal(after.approval?.decision?.approver, 'alice');
     assert.match(after.transitions.at(-1)!.reason, /approved by alice: known customer/);
@@ -71,15 +73,34 @@ test('the validator refuses an unknown approver, a decision when none is awaited
     const open = fakes.faults.gate('inventory.reserve');
     const handle = await start(bigOrder());
     await waitForState(handle, (s) => s.currentStep === 'reserveInventory');
-    assert.match(await updateRefusal(handle.executeUpdate(decideApprovalUpdate, { args: [{ decision: 'approve', approver: 'alice' }] })), /not awaiting approval \(status RECEIVED\)/);
+    assert.match(
+      await updateRefusal(
+        handle.executeUpdate(decideApprovalUpdate, { args: [{ decision: 'approve', approver: 'alice' }] }),
+      ),
+      /not awaiting approval \(status RECEIVED\)/,
+    );
     open();
 
     await waitForState(handle, awaiting);
-    assert.match(await updateRefusal(handle.executeUpdate(decideApprovalUpdate, { args: [{ decision: 'approve', approver: 'mallory' }] })), /mallory is not an approver/);
-    assert.equal((await handle.query(getOrderStateQuery)).status, OrderStatus.AWAITING_APPROVAL, 'a refused decision changes nothing');
+    assert.match(
+      await updateRefusal(
+        handle.executeUpdate(decideApprovalUpdate, { args: [{ decision: 'approve', approver: 'mallory' }] }),
+      ),
+      /mallory is not an approver/,
+    );
+    assert.equal(
+      (await handle.query(getOrderStateQuery)).status,
+      OrderStatus.AWAITING_APPROVAL,
+      'a refused decision changes nothing',
+    );
 
     await handle.executeUpdate(decideApprovalUpdate, { args: [{ decision: 'approve', approver: 'alice' }] });
-    assert.match(await updateRefusal(handle.executeUpdate(decideApprovalUpdate, { args: [{ decision: 'reject', approver: 'bob' }] })), /not awaiting approval/);
+    assert.match(
+      await updateRefusal(
+        handle.executeUpdate(decideApprovalUpdate, { args: [{ decision: 'reject', approver: 'bob' }] }),
+      ),
+      /not awaiting approval/,
+    );
     const done = await handle.result();
     assert.equal(done.status, OrderStatus.COMPLETED);
     assert.equal(done.approval?.decision?.approver, 'alice');

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { getOrderStateQuery } from '../../src/workflows/definitions';
+import { DOWNSTREAMS } from '../../src/workflows/downstreams';
 import { OrderStatus } from '../../src/workflows/order-status';
 import { orderInput, setUpSaga, waitForState, withSagaWorker, type Saga } from './harness';
 
@@ -39,13 +40,19 @@ test('a hanging dependency fills only its own bulkhead: orders keep flowing to C
       // The mails are stuck: the notifications queue holds exactly its slots, the rest wait their turn.
       assert.equal(fakes.faults.hung.get('notifications.send'), SLOTS);
       const described = await Promise.all(handles.map((h) => h.describe()));
-      assert.ok(described.every((d) => d.status.name === 'RUNNING'), 'each order still owes its mail');
-      const pendingMails = described.flatMap((d) => d.raw.pendingActivities ?? []).filter((a) => a.activityType?.name === 'notifyCustomer');
+      assert.ok(
+        described.every((d) => d.status.name === 'RUNNING'),
+        'each order still owes its mail',
+      );
+      const pendingMails = described
+        .flatMap((d) => d.raw.pendingActivities ?? [])
+        .filter((a) => a.activityType?.name === 'notifyCustomer');
       assert.equal(pendingMails.length, handles.length, 'every order queued a mail');
-      assert.equal(fakes.carriers.primary.shipments.size, handles.length);
-      for (const handle of handles) assert.equal((await handle.query(getOrderStateQuery)).shipment?.carrier, 'primary');
+      assert.equal(fakes.primaryCarrier.shipments.size, handles.length);
+      for (const handle of handles)
+        assert.equal((await handle.query(getOrderStateQuery)).shipment?.carrier, 'primaryCarrier');
       for (const handle of handles) await handle.terminate('test over');
     },
-    { bulkheads: { inventory: SLOTS, payments: SLOTS, shipping: SLOTS, fraud: SLOTS, notifications: SLOTS, alerts: SLOTS } },
+    { bulkheads: Object.fromEntries(DOWNSTREAMS.map((downstream) => [downstream, SLOTS])) },
   );
 });

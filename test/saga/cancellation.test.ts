@@ -20,7 +20,10 @@ test('cancelled while awaiting approval → inventory released → CANCELLED', a
     await waitForState(handle, (s) => s.status === OrderStatus.AWAITING_APPROVAL);
     const state = await handle.executeUpdate(cancelOrderUpdate, { args: [cancel] });
     assert.equal(state.status, OrderStatus.CANCELLED);
-    assert.deepEqual(state.cancellation && { reason: state.cancellation.reason, requestedBy: state.cancellation.requestedBy }, cancel);
+    assert.deepEqual(
+      state.cancellation && { reason: state.cancellation.reason, requestedBy: state.cancellation.requestedBy },
+      cancel,
+    );
     assert.match(state.transitions.at(-1)!.reason, /cancelled by customer:cust-1: changed my mind/);
     assert.equal(fakes.inventory.stock.get('SKU-1'), 10);
     assert.equal(fakes.faults.callsOf('payments.capture').length, 0);
@@ -49,7 +52,7 @@ test('cancelled while a capture that already took effect hangs: the call is abor
     assert.equal(fakes.payments.refunds.length, 1);
     assert.equal(fakes.payments.netCharged(), 0, 'the charge that took effect was refunded');
     assert.equal(fakes.inventory.stock.get('SKU-1'), 10);
-    assert.equal(fakes.carriers.primary.shipments.size, 0);
+    assert.equal(fakes.primaryCarrier.shipments.size, 0);
   });
 });
 
@@ -70,7 +73,7 @@ test('cancelled while reserving: the hanging call is aborted; releasing what was
 });
 
 for (const [when, op] of [
-  ['while the dispatch is in flight', 'carrier.primary'],
+  ['while the dispatch is in flight', 'primaryCarrier.dispatch'],
   ['after dispatch', 'inventory.commit'],
 ] as const) {
   test(`cancellation ${when} is refused with a clear reason and the order is undisturbed`, async () => {
@@ -78,10 +81,16 @@ for (const [when, op] of [
       const open = fakes.faults.gate(op);
       const input = orderInput();
       const handle = await start(input);
-      await waitForState(handle, (s) => s.currentStep === (op === 'carrier.primary' ? 'dispatchShipment' : 'commitInventory'));
+      await waitForState(
+        handle,
+        (s) => s.currentStep === (op === 'primaryCarrier.dispatch' ? 'dispatchShipment' : 'commitInventory'),
+      );
       const before = await handle.query(getOrderStateQuery);
 
-      assert.match(await updateRefusal(handle.executeUpdate(cancelOrderUpdate, { args: [cancel] })), /can no longer be cancelled: the shipment has been dispatched/);
+      assert.match(
+        await updateRefusal(handle.executeUpdate(cancelOrderUpdate, { args: [cancel] })),
+        /can no longer be cancelled: the shipment has been dispatched/,
+      );
       const afterRefusal = await handle.query(getOrderStateQuery);
       assert.deepEqual(afterRefusal, before);
 

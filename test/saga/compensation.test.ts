@@ -4,7 +4,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { Worker } from '@temporalio/worker';
 import { DownstreamUnavailableError, PaymentDeclinedError } from '../../src/activities/errors';
 import { getOrderStateQuery, retryParkedOrderUpdate } from '../../src/workflows/definitions';
-import { FailureType } from '../../src/workflows/failure-types';
+import { FailureType } from '../../src/workflows/failures';
 import { OrderStatus } from '../../src/workflows/order-status';
 import { orderInput, setUpSaga, transitionLogs, waitForState, withSagaWorker, type Saga } from './harness';
 
@@ -19,7 +19,10 @@ after(async () => {
 test('a compensation that keeps failing parks the order in NEEDS_ATTENTION; an operator retry finishes it', async () => {
   await withSagaWorker(saga, async ({ fakes, logs, start }) => {
     fakes.faults.fail('payments.capture', 1, () => new PaymentDeclinedError('payments', 'card declined'));
-    fakes.faults.failAlways('inventory.release', () => new DownstreamUnavailableError('inventory', '503 Service Unavailable'));
+    fakes.faults.failAlways(
+      'inventory.release',
+      () => new DownstreamUnavailableError('inventory', '503 Service Unavailable'),
+    );
     const input = orderInput();
     const handle = await start(input);
     // Let workflow time run through the release's retries (about 8 minutes of backoff).
@@ -38,7 +41,10 @@ test('a compensation that keeps failing parks the order in NEEDS_ATTENTION; an o
         ['releaseInventory', 'failed', FailureType.DownstreamUnavailable],
       ],
     );
-    assert.deepEqual(parked.lastError && [parked.lastError.step, parked.lastError.type], ['releaseInventory', FailureType.DownstreamUnavailable]);
+    assert.deepEqual(parked.lastError && [parked.lastError.step, parked.lastError.type], [
+      'releaseInventory',
+      FailureType.DownstreamUnavailable,
+    ]);
     assert.deepEqual(parked.parked?.pendingCompensations, ['releaseInventory']);
     assert.equal(parked.parked?.from, OrderStatus.COMPENSATING);
     assert.match(parked.transitions.at(-1)!.reason, /compensation failed: releaseInventory/);
@@ -48,7 +54,9 @@ test('a compensation that keeps failing parks the order in NEEDS_ATTENTION; an o
     assert.equal((await handle.query(getOrderStateQuery)).status, OrderStatus.NEEDS_ATTENTION);
 
     fakes.faults.heal('inventory.release');
-    const resumed = await handle.executeUpdate(retryParkedOrderUpdate, { args: [{ operator: 'ops:grace', reason: 'inventory is back' }] });
+    const resumed = await handle.executeUpdate(retryParkedOrderUpdate, {
+      args: [{ operator: 'ops:grace', reason: 'inventory is back' }],
+    });
     assert.equal(resumed.status, OrderStatus.TRANSACTION_REVOKED);
     assert.equal(resumed.parked, null);
     assert.deepEqual(
@@ -94,14 +102,24 @@ test('the retry update is refused for an order that is not parked', async () => 
 
 test('an illegal transition fails the workflow task loudly and leaves the order open', async () => {
   const taskQueue = 'saga-illegal-transition';
-  const worker = await Worker.create({ connection: saga.env.nativeConnection, taskQueue, workflowsPath: require.resolve('../fixtures/saga-illegal-transition') });
+  const worker = await Worker.create({
+    connection: saga.env.nativeConnection,
+    taskQueue,
+    workflowsPath: require.resolve('../fixtures/saga-illegal-transition'),
+  });
   await worker.runUntil(async () => {
     const input = orderInput();
-    const handle = await saga.env.client.workflow.start('buggyOrder', { args: [input], taskQueue, workflowId: input.orderId });
+    const handle = await saga.env.client.workflow.start('buggyOrder', {
+      args: [input],
+      taskQueue,
+      workflowId: input.orderId,
+    });
     let failure: string | undefined;
     for (let i = 0; i < 200 && !failure; i++) {
       const history = await handle.fetchHistory();
-      failure = history.events?.find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes?.failure?.message ?? undefined;
+      failure =
+        history.events?.find((e) => e.workflowTaskFailedEventAttributes)?.workflowTaskFailedEventAttributes?.failure
+          ?.message ?? undefined;
       if (!failure) await new Promise((r) => setTimeout(r, 50));
     }
     assert.equal(failure, 'Illegal order transition RECEIVED → COMPLETED');

@@ -29,17 +29,27 @@ test('a forward step whose retries run out parks the order with its locks; an op
       'parked, not compensated, not REJECTED',
     );
     assert.equal(parked.attempts.capturePayment, 10, 'the whole retry budget was used first');
-    assert.deepEqual(parked.parked && [parked.parked.step, parked.parked.from, parked.parked.pendingCompensations], ['capturePayment', OrderStatus.INVENTORY_LOCKED, []]);
+    assert.deepEqual(parked.parked && [parked.parked.step, parked.parked.from, parked.parked.pendingCompensations], [
+      'capturePayment',
+      OrderStatus.INVENTORY_LOCKED,
+      [],
+    ]);
     assert.match(parked.parked?.reason ?? '', /capturePayment: retries ran out \(DownstreamUnavailable: /);
     assert.deepEqual(parked.compensations, []);
     // The rule: it keeps its stock lock while parked, and nothing was charged.
     assert.equal(fakes.inventory.stock.get('SKU-1'), 8);
     assert.equal(fakes.payments.charges.size, 0);
     await saga.env.sleep('2 days');
-    assert.equal((await handle.query(getOrderStateQuery)).status, OrderStatus.NEEDS_ATTENTION, 'a dead letter waits for an operator');
+    assert.equal(
+      (await handle.query(getOrderStateQuery)).status,
+      OrderStatus.NEEDS_ATTENTION,
+      'a dead letter waits for an operator',
+    );
 
     fakes.faults.heal('payments.capture');
-    const resumed = await handle.executeUpdate(retryParkedOrderUpdate, { args: [{ operator: 'ops:grace', reason: 'payments are back' }] });
+    const resumed = await handle.executeUpdate(retryParkedOrderUpdate, {
+      args: [{ operator: 'ops:grace', reason: 'payments are back' }],
+    });
     assert.equal(resumed.status, OrderStatus.COMPLETED);
     assert.equal(resumed.parked, null);
     assert.deepEqual(
@@ -59,7 +69,10 @@ test('a forward step whose retries run out parks the order with its locks; an op
 
 test('a dead letter parked before dispatch can be given up: the cancellation releases its locks', async () => {
   await withSagaWorker(saga, async ({ fakes, start }) => {
-    fakes.faults.failAlways('inventory.reserve', () => new DownstreamUnavailableError('inventory', 'connection refused'));
+    fakes.faults.failAlways(
+      'inventory.reserve',
+      () => new DownstreamUnavailableError('inventory', 'connection refused'),
+    );
     const handle = await start(orderInput());
     await saga.env.sleep('1 hour');
     const parked = await waitForState(handle, (s) => s.status === OrderStatus.NEEDS_ATTENTION);
@@ -67,7 +80,9 @@ test('a dead letter parked before dispatch can be given up: the cancellation rel
     assert.equal(parked.parked?.from, OrderStatus.RECEIVED);
 
     fakes.faults.heal('inventory.reserve');
-    const cancelled = await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'inventory gone for good', requestedBy: 'ops:grace' }] });
+    const cancelled = await handle.executeUpdate(cancelOrderUpdate, {
+      args: [{ reason: 'inventory gone for good', requestedBy: 'ops:grace' }],
+    });
     assert.equal(cancelled.status, OrderStatus.CANCELLED);
     assert.equal(cancelled.parked, null);
     assert.deepEqual(
@@ -84,14 +99,19 @@ test('a dead letter parked before dispatch can be given up: the cancellation rel
 
 test('when the backup path gives out too, the order parks at that step and the retry tries the primary again', async () => {
   await withSagaWorker(saga, async ({ fakes, start }) => {
-    fakes.faults.failAlways('fraud.model', () => new DownstreamUnavailableError('fraud', '503')).failAlways('fraud.rules', () => new DownstreamUnavailableError('fraud', '503'));
+    fakes.faults
+      .failAlways('fraudModel.score', () => new DownstreamUnavailableError('fraud', '503'))
+      .failAlways('fraudRules.score', () => new DownstreamUnavailableError('fraud', '503'));
     const handle = await start(orderInput());
     await saga.env.sleep('1 hour');
     const parked = await waitForState(handle, (s) => s.status === OrderStatus.NEEDS_ATTENTION);
     assert.equal(parked.parked?.step, 'scoreFraud');
-    assert.deepEqual(parked.fallbacks?.map((f) => [f.from, f.to]), [['model', 'rules']]);
+    assert.deepEqual(
+      parked.fallbacks?.map((f) => [f.from, f.to]),
+      [['fraudModel', 'fraudRules']],
+    );
 
-    fakes.faults.heal('fraud.model').heal('fraud.rules');
+    fakes.faults.heal('fraudModel.score').heal('fraudRules.score');
     const resumed = await handle.executeUpdate(retryParkedOrderUpdate, { args: [{ operator: 'ops' }] });
     assert.equal(resumed.status, OrderStatus.COMPLETED);
     assert.equal(resumed.fraud?.scorer, 'model');

@@ -14,40 +14,48 @@ after(async () => {
 });
 
 const unavailable = (downstream: string) => () => new DownstreamUnavailableError(downstream, '503 Service Unavailable');
-const fallbackLines = (logs: { message: string; attrs: Record<string, unknown> }[]) => logs.filter((l) => l.message === 'order fallback').map((l) => [l.attrs.step, l.attrs.from, l.attrs.to]);
+const fallbackLines = (logs: { message: string; attrs: Record<string, unknown> }[]) =>
+  logs.filter((l) => l.message === 'order fallback').map((l) => [l.attrs.step, l.attrs.from, l.attrs.to]);
 
 test('primary carrier down: an order whose requests reached it parks until it can void them; the next order, meeting the open breaker, ships with the backup at once', async () => {
   await withSagaWorker(
     saga,
     async ({ fakes, logs, breakers, start }) => {
-      fakes.faults.failAlways('carrier.primary', unavailable('carrier'));
+      fakes.faults.failAlways('primaryCarrier.dispatch', unavailable('carrier'));
       // Five 503s open the breaker; this order's requests reached the primary, so before the
       // backup may ship it must void them, and the primary (breaker open) cannot confirm.
       const first = await start(orderInput());
       try {
-      // Let the retries (and the void's) run their course in skipped time.
-      await saga.env.sleep('10 minutes');
-      const parked = await waitForState(first, (s) => s.status === OrderStatus.NEEDS_ATTENTION);
-      assert.equal(parked.lastError?.step, 'voidShipment');
-      assert.match(parked.parked?.reason ?? '', /^dispatchShipment: retries ran out \(CircuitOpen/);
-      assert.equal(fakes.carriers.backup.shipments.size, 0, 'nothing ships while the primary may have shipped');
-      assert.equal(fakes.faults.callsOf('carrier.primary').length, 5);
-      assert.equal(breakers?.state('carrierPrimary'), 'open');
+        // Let the retries (and the void's) run their course in skipped time.
+        await saga.env.sleep('10 minutes');
+        const parked = await waitForState(first, (s) => s.status === OrderStatus.NEEDS_ATTENTION);
+        assert.equal(parked.lastError?.step, 'voidShipment');
+        assert.match(parked.parked?.reason ?? '', /^dispatchShipment: retries ran out \(CircuitOpen/);
+        assert.equal(fakes.backupCarrier.shipments.size, 0, 'nothing ships while the primary may have shipped');
+        assert.equal(fakes.faults.callsOf('primaryCarrier.dispatch').length, 5);
+        assert.equal(breakers?.state('primaryCarrier'), 'open');
 
-      // Nothing of this order can have reached the primary: its first attempt failed fast.
-      const input = orderInput();
-      const state = await (await start(input)).result();
-      assert.equal(state.status, OrderStatus.COMPLETED);
-      assert.equal(state.shipment?.carrier, 'backup');
-      assert.equal(state.attempts.dispatchShipment, 2, '1 on the primary (breaker open), 1 on the backup');
-      assert.equal(state.attempts.voidShipment, undefined, 'no void needed');
-      assert.equal(fakes.faults.callsOf('carrier.primary').length, 5, 'the open breaker kept the call from the primary');
-      assert.equal(fakes.carriers.backup.shipments.size, 1);
-      const [fallback] = state.fallbacks ?? [];
-      assert.deepEqual([fallback!.step, fallback!.from, fallback!.to], ['dispatchShipment', 'primary', 'backup']);
-      assert.match(fallback!.reason, /^CircuitOpen: /);
-      assert.deepEqual(fallbackLines(logs), [['dispatchShipment', 'primary', 'backup']]);
-      assert.equal(fakes.payments.netCharged(), input.total * 2, 'both orders charged once');
+        // Nothing of this order can have reached the primary: its first attempt failed fast.
+        const input = orderInput();
+        const state = await (await start(input)).result();
+        assert.equal(state.status, OrderStatus.COMPLETED);
+        assert.equal(state.shipment?.carrier, 'backupCarrier');
+        assert.equal(state.attempts.dispatchShipment, 2, '1 on the primary (breaker open), 1 on the backup');
+        assert.equal(state.attempts.voidShipment, undefined, 'no void needed');
+        assert.equal(
+          fakes.faults.callsOf('primaryCarrier.dispatch').length,
+          5,
+          'the open breaker kept the call from the primary',
+        );
+        assert.equal(fakes.backupCarrier.shipments.size, 1);
+        const [fallback] = state.fallbacks ?? [];
+        assert.deepEqual(
+          [fallback!.step, fallback!.from, fallback!.to],
+          ['dispatchShipment', 'primaryCarrier', 'backupCarrier'],
+        );
+        assert.match(fallback!.reason, /^CircuitOpen: /);
+        assert.deepEqual(fallbackLines(logs), [['dispatchShipment', 'primaryCarrier', 'backupCarrier']]);
+        assert.equal(fakes.payments.netCharged(), input.total * 2, 'both orders charged once');
       } finally {
         await first.terminate('test done').catch(() => undefined);
       }
@@ -58,12 +66,15 @@ test('primary carrier down: an order whose requests reached it parks until it ca
 
 test('primary carrier retry budget runs out (no breaker in the way): its dispatch is voided, then the backup carrier ships', async () => {
   await withSagaWorker(saga, async ({ fakes, start }) => {
-    fakes.faults.failAlways('carrier.primary', () => new DownstreamTimeoutError('carrier', 'no answer within 10000 ms'));
+    fakes.faults.failAlways(
+      'primaryCarrier.dispatch',
+      () => new DownstreamTimeoutError('carrier', 'no answer within 10000 ms'),
+    );
     const state = await (await start(orderInput())).result();
     assert.equal(state.status, OrderStatus.COMPLETED);
-    assert.equal(state.shipment?.carrier, 'backup');
-    assert.equal(fakes.faults.callsOf('carrier.primary').length, 10, 'every attempt of the shipping policy');
-    assert.equal(fakes.faults.callsOf('carrier.primary.void').length, 1);
+    assert.equal(state.shipment?.carrier, 'backupCarrier');
+    assert.equal(fakes.faults.callsOf('primaryCarrier.dispatch').length, 10, 'every attempt of the shipping policy');
+    assert.equal(fakes.faults.callsOf('primaryCarrier.voidShipment').length, 1);
     assert.equal(state.attempts.voidShipment, 1);
     assert.match(state.fallbacks?.[0]?.reason ?? '', /^DownstreamTimeout: /);
   });
@@ -74,39 +85,47 @@ const lostAnswer = () => new DownstreamTimeoutError('carrier', 'no answer within
 test('a primary dispatch that took effect but never answered is voided before the backup ships: one shipment', async () => {
   await withSagaWorker(saga, async ({ fakes, start }) => {
     // The first attempt ships but its answer is lost; the other nine attempts time out.
-    fakes.faults.effectThen('carrier.primary', lostAnswer).fail('carrier.primary', 9, lostAnswer);
+    fakes.faults.effectThen('primaryCarrier.dispatch', lostAnswer).fail('primaryCarrier.dispatch', 9, lostAnswer);
     const state = await (await start(orderInput())).result();
     assert.equal(state.status, OrderStatus.COMPLETED);
-    assert.equal(state.shipment?.carrier, 'backup');
-    assert.equal(fakes.carriers.primary.shipments.size, 0, 'the primary shipment was cancelled');
-    assert.equal([...fakes.carriers.primary.voided.values()].filter(Boolean).length, 1, 'the landed shipment was voided');
-    assert.equal(fakes.carriers.backup.shipments.size, 1);
+    assert.equal(state.shipment?.carrier, 'backupCarrier');
+    assert.equal(fakes.primaryCarrier.shipments.size, 0, 'the primary shipment was cancelled');
+    assert.equal([...fakes.primaryCarrier.voided.values()].filter(Boolean).length, 1, 'the landed shipment was voided');
+    assert.equal(fakes.backupCarrier.shipments.size, 1);
   });
 });
 
 test('when the primary cannot confirm a void the order parks, and an operator retry ships it once with the primary', async () => {
   await withSagaWorker(saga, async ({ fakes, start }) => {
-    fakes.faults.effectThen('carrier.primary', lostAnswer).fail('carrier.primary', 9, lostAnswer);
-    fakes.faults.failAlways('carrier.primary.void', lostAnswer);
+    fakes.faults.effectThen('primaryCarrier.dispatch', lostAnswer).fail('primaryCarrier.dispatch', 9, lostAnswer);
+    fakes.faults.failAlways('primaryCarrier.voidShipment', lostAnswer);
     const handle = await start(orderInput());
     await saga.env.sleep('10 minutes');
-    const parked = await waitForState(handle, (s) => s.status === OrderStatus.NEEDS_ATTENTION).catch(async (err: unknown) => {
-      await handle.terminate('test failed').catch(() => undefined);
-      throw err;
-    });
+    const parked = await waitForState(handle, (s) => s.status === OrderStatus.NEEDS_ATTENTION).catch(
+      async (err: unknown) => {
+        await handle.terminate('test failed').catch(() => undefined);
+        throw err;
+      },
+    );
     assert.equal(parked.lastError?.step, 'voidShipment');
-    assert.equal(fakes.carriers.backup.shipments.size, 0);
-    const [landed] = [...fakes.carriers.primary.shipments.values()];
+    assert.equal(fakes.backupCarrier.shipments.size, 0);
+    const [landed] = [...fakes.primaryCarrier.shipments.values()];
     assert.ok(landed, 'the primary shipped, but nobody heard');
 
-    fakes.faults.heal('carrier.primary').heal('carrier.primary.void');
-    const resumed = await handle.executeUpdate(retryParkedOrderUpdate, { args: [{ operator: 'ops:grace', reason: 'primary carrier is back' }] });
+    fakes.faults.heal('primaryCarrier.dispatch').heal('primaryCarrier.voidShipment');
+    const resumed = await handle.executeUpdate(retryParkedOrderUpdate, {
+      args: [{ operator: 'ops:grace', reason: 'primary carrier is back' }],
+    });
     assert.notEqual(resumed.status, OrderStatus.NEEDS_ATTENTION);
     const state = await handle.result();
     assert.equal(state.status, OrderStatus.COMPLETED);
-    assert.equal(state.shipment?.shipmentId, landed.shipmentId, 'the retry got the shipment that had landed, under the same key');
-    assert.equal(fakes.carriers.primary.shipments.size, 1);
-    assert.equal(fakes.carriers.backup.shipments.size, 0);
+    assert.equal(
+      state.shipment?.shipmentId,
+      landed.shipmentId,
+      'the retry got the shipment that had landed, under the same key',
+    );
+    assert.equal(fakes.primaryCarrier.shipments.size, 1);
+    assert.equal(fakes.backupCarrier.shipments.size, 0);
   });
 });
 
@@ -114,18 +133,18 @@ test('fraud model down: the rules scorer decides, and the order says so', async 
   await withSagaWorker(
     saga,
     async ({ fakes, logs, start }) => {
-      fakes.faults.failAlways('fraud.model', unavailable('fraud'));
+      fakes.faults.failAlways('fraudModel.score', unavailable('fraud'));
       const state = await (await start(orderInput())).result();
       assert.equal(state.status, OrderStatus.COMPLETED);
       assert.equal(state.fraud?.scorer, 'rules');
       assert.equal(state.attempts.scoreFraud, 5);
       assert.equal(state.attempts.scoreFraudByRules, 1);
-      assert.equal(fakes.faults.callsOf('fraud.rules').length, 1);
+      assert.equal(fakes.faults.callsOf('fraudRules.score').length, 1);
       assert.deepEqual(
         state.fallbacks?.map((f) => [f.step, f.from, f.to]),
-        [['scoreFraud', 'model', 'rules']],
+        [['scoreFraud', 'fraudModel', 'fraudRules']],
       );
-      assert.deepEqual(fallbackLines(logs), [['scoreFraud', 'model', 'rules']]);
+      assert.deepEqual(fallbackLines(logs), [['scoreFraud', 'fraudModel', 'fraudRules']]);
     },
     { breakers: true },
   );
@@ -137,13 +156,16 @@ test('notifications down: the order is COMPLETED before the mail is tried, and t
     const state = await (await start(orderInput())).result();
     assert.equal(state.status, OrderStatus.COMPLETED);
     assert.equal(state.attempts.notifyCustomer, 5);
-    assert.deepEqual(state.lastError && [state.lastError.step, state.lastError.type], ['notifyCustomer', 'DownstreamUnavailable']);
+    assert.deepEqual(state.lastError && [state.lastError.step, state.lastError.type], [
+      'notifyCustomer',
+      'DownstreamUnavailable',
+    ]);
     const [fallback] = state.fallbacks ?? [];
     assert.deepEqual(fallback && [fallback.step, fallback.from, fallback.to], ['notifyCustomer', 'email', 'skipped']);
     // Not delayed: COMPLETED was recorded before the ~15 s of workflow time the mail's retries took.
     const completedAt = Date.parse(state.transitions.at(-1)!.at);
     assert.equal(state.transitions.at(-1)!.to, OrderStatus.COMPLETED);
     assert.ok(Date.parse(fallback!.at) - completedAt >= 15_000, 'the mail retries ran after completion');
-    assert.equal(fakes.carriers.primary.shipments.size, 1);
+    assert.equal(fakes.primaryCarrier.shipments.size, 1);
   });
 });

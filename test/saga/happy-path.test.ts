@@ -21,14 +21,27 @@ test('happy path: reserve, score, capture, dispatch, commit, notify → COMPLETE
     assert.equal(state.status, OrderStatus.COMPLETED);
     assert.deepEqual(
       state.transitions.map((t) => t.to),
-      [OrderStatus.RECEIVED, OrderStatus.INVENTORY_LOCKED, OrderStatus.PAYMENT_CAPTURED, OrderStatus.SHIPPING_DISPATCHED, OrderStatus.COMPLETED],
+      [
+        OrderStatus.RECEIVED,
+        OrderStatus.INVENTORY_LOCKED,
+        OrderStatus.PAYMENT_CAPTURED,
+        OrderStatus.SHIPPING_DISPATCHED,
+        OrderStatus.COMPLETED,
+      ],
     );
-    assert.deepEqual(state.attempts, { reserveInventory: 1, scoreFraud: 1, capturePayment: 1, dispatchShipment: 1, commitInventory: 1, notifyCustomer: 1 });
+    assert.deepEqual(state.attempts, {
+      reserveInventory: 1,
+      scoreFraud: 1,
+      capturePayment: 1,
+      dispatchShipment: 1,
+      commitInventory: 1,
+      notifyCustomer: 1,
+    });
     assert.equal(state.lastError, null);
     assert.deepEqual(state.compensations, []);
     assert.equal(state.fraud?.scorer, 'model');
     assert.equal(state.charge?.amount, input.total);
-    assert.equal(state.shipment?.carrier, 'primary');
+    assert.equal(state.shipment?.carrier, 'primaryCarrier');
     assert.equal(state.currentStep, null);
 
     // Downstream ledgers: stock consumed and committed, one charge kept, one shipment, one mail.
@@ -36,7 +49,7 @@ test('happy path: reserve, score, capture, dispatch, commit, notify → COMPLETE
     assert.equal(fakes.inventory.stock.get('SKU-2'), 9);
     assert.equal(fakes.inventory.reservations.get(`${input.orderId}:reserveInventory`)?.status, 'committed');
     assert.equal(fakes.payments.netCharged(), input.total);
-    assert.equal(fakes.carriers.primary.shipments.size, 1);
+    assert.equal(fakes.primaryCarrier.shipments.size, 1);
     assert.equal(fakes.notifications.sent.get(`${input.orderId}:notifyCustomer`)?.template, 'order-confirmed');
     // Every call carried the deterministic key of its step.
     for (const call of fakes.faults.calls) assert.match(call.key, new RegExp(`^${input.orderId}:[a-zA-Z]+$`));

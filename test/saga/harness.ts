@@ -6,17 +6,32 @@
  */
 import assert from 'node:assert/strict';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, type InjectedSinks, type LoggerSinks, type WorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  type InjectedSinks,
+  type LoggerSinks,
+  type WorkerOptions,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { createActivities, type BackoffSettings } from '../../src/activities';
 import { DownstreamBreakers, withCircuitBreakers } from '../../src/activities/resilience/circuit-breakers';
 import type { BreakerName, BreakerSettings } from '../../src/activities/resilience/config';
-import { createOrderWorkers, runWorkersUntil } from '../../src/activities/resilience/workers';
-import type { Dependency } from '../../src/workflows/task-queues';
-import { WorkflowUpdateFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
-import { getOrderStateQuery, ORDER_WORKFLOW_TYPE, orderSearchAttributes, type OrderState } from '../../src/workflows/definitions';
+import { createOrderWorkers, runWorkersUntil } from '../../src/temporal/workers';
+import type { Downstream } from '../../src/workflows/downstreams';
+import {
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
+} from '@temporalio/client';
+import {
+  getOrderStateQuery,
+  ORDER_WORKFLOW_TYPE,
+  orderSearchAttributes,
+  type OrderState,
+} from '../../src/workflows/definitions';
 import { DEFAULT_ORDER_POLICY, orderTotal, type OrderInput, type OrderPolicy } from '../../src/workflows/order-types';
-import { FakePorts, type FakePortsOptions } from '../helpers/fake-ports';
-import { createTimeSkippingEnv } from '../helpers/temporal';
+import { FakePorts, type FakePortsOptions } from '../harness/fake-ports';
+import { createTimeSkippingEnv } from '../harness/temporal';
 
 export interface LogLine {
   level: string;
@@ -25,7 +40,12 @@ export interface LogLine {
 }
 
 /** Backoff used by the tests: the defaults, without randomness. */
-export const TEST_BACKOFF: BackoffSettings = { baseMs: 1_000, maxMs: 30_000, jitterRatio: 0.25, retryAfterCapMs: 60_000 };
+export const TEST_BACKOFF: BackoffSettings = {
+  baseMs: 1_000,
+  maxMs: 30_000,
+  jitterRatio: 0.25,
+  retryAfterCapMs: 60_000,
+};
 
 export interface Saga {
   env: TestWorkflowEnvironment;
@@ -34,7 +54,10 @@ export interface Saga {
 
 export async function setUpSaga(): Promise<Saga> {
   const env = await createTimeSkippingEnv();
-  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../src/workflows'), logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('../../src/workflows/order-fulfillment'),
+    logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
+  });
   return { env, bundle };
 }
 
@@ -60,29 +83,48 @@ export interface SagaWorkerOptions {
   /** Circuit breakers in front of the fakes (true: the defaults for every downstream). */
   breakers?: true | Partial<Record<BreakerName, BreakerSettings>>;
   /** Concurrent activity executions per downstream queue. */
-  bulkheads?: Partial<Record<Dependency, number>>;
+  bulkheads?: Partial<Record<Downstream, number>>;
 }
 
 /** Runs `fn` with workers serving fresh fakes; the workers stop when `fn` settles. */
-export async function withSagaWorker<T>(saga: Saga, fn: (ctx: RunContext) => Promise<T>, opts: SagaWorkerOptions = {}): Promise<T> {
+export async function withSagaWorker<T>(
+  saga: Saga,
+  fn: (ctx: RunContext) => Promise<T>,
+  opts: SagaWorkerOptions = {},
+): Promise<T> {
   const taskQueue = `saga-${process.pid}-${++queueSeq}`;
   const fakes = new FakePorts(opts.fakes);
   const logs: LogLine[] = [];
-  const capture = (level: string) => ({ fn: (_info: unknown, message: string, attrs?: Record<string, unknown>) => void logs.push({ level, message, attrs: attrs ?? {} }) });
+  const capture = (level: string) => ({
+    fn: (_info: unknown, message: string, attrs?: Record<string, unknown>) =>
+      void logs.push({ level, message, attrs: attrs ?? {} }),
+  });
   const sinks: InjectedSinks<LoggerSinks> = {
-    defaultWorkerLogger: { trace: capture('trace'), debug: capture('debug'), info: capture('info'), warn: capture('warn'), error: capture('error') },
+    defaultWorkerLogger: {
+      trace: capture('trace'),
+      debug: capture('debug'),
+      info: capture('info'),
+      warn: capture('warn'),
+      error: capture('error'),
+    },
   };
   const breakers = opts.breakers ? new DownstreamBreakers(opts.breakers === true ? {} : opts.breakers) : null;
   const workers = await createOrderWorkers({
     connection: saga.env.nativeConnection,
     taskQueue,
     workflowBundle: saga.bundle,
-    activities: createActivities({ ports: breakers ? withCircuitBreakers(fakes.ports, breakers) : fakes.ports, alerts: fakes.alerts.port, backoff: TEST_BACKOFF, random: () => 0 }),
+    activities: createActivities({
+      ports: breakers ? withCircuitBreakers(fakes.ports, breakers) : fakes.ports,
+      alerts: fakes.alerts.port,
+      backoff: TEST_BACKOFF,
+      random: () => 0,
+    }),
     ...(opts.bulkheads ? { concurrency: opts.bulkheads } : {}),
     // Cancellation reaches an activity on its next heartbeat: keep that quick in tests.
     common: { sinks, maxHeartbeatThrottleInterval: '100 ms', ...opts.worker },
   });
-  const start: RunContext['start'] = (input) => saga.env.client.workflow.start<OrderWorkflow>(ORDER_WORKFLOW_TYPE, {
+  const start: RunContext['start'] = (input) =>
+    saga.env.client.workflow.start<OrderWorkflow>(ORDER_WORKFLOW_TYPE, {
       args: [input],
       taskQueue,
       workflowId: input.orderId,
@@ -116,12 +158,17 @@ export function transitionLogs(logs: LogLine[]): LogLine[] {
 }
 
 /** Polls the query until `predicate` holds (workflow time does not move while polling). */
-export async function waitForState(handle: WorkflowHandle, predicate: (s: OrderState) => boolean, timeoutMs = 20_000): Promise<OrderState> {
+export async function waitForState(
+  handle: WorkflowHandle,
+  predicate: (s: OrderState) => boolean,
+  timeoutMs = 20_000,
+): Promise<OrderState> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const state = await handle.query(getOrderStateQuery);
     if (predicate(state)) return state;
-    if (Date.now() > deadline) throw new Error(`state never matched; last status ${state.status}, step ${state.currentStep}`);
+    if (Date.now() > deadline)
+      throw new Error(`state never matched; last status ${state.status}, step ${state.currentStep}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -1,8 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DownstreamUnavailableError, FraudSuspectedError, InsufficientFundsError, PaymentDeclinedError } from '../../src/activities/errors';
+import {
+  DownstreamUnavailableError,
+  FraudSuspectedError,
+  InsufficientFundsError,
+  PaymentDeclinedError,
+} from '../../src/activities/errors';
 import type { OrderState } from '../../src/workflows/definitions';
-import { FailureType } from '../../src/workflows/failure-types';
+import { FailureType } from '../../src/workflows/failures';
 import { OrderStatus } from '../../src/workflows/order-status';
 import { orderInput, setUpSaga, TEST_BACKOFF, transitionLogs, withSagaWorker, type Saga } from './harness';
 
@@ -48,7 +53,7 @@ for (const [type, error] of definitive) {
       assert.equal(fakes.inventory.stock.get('SKU-2'), 10);
       assert.equal(fakes.inventory.reservations.get(`${input.orderId}:reserveInventory`)?.status, 'released');
       assert.equal(fakes.payments.netCharged(), 0);
-      assert.equal(fakes.carriers.primary.shipments.size, 0);
+      assert.equal(fakes.primaryCarrier.shipments.size, 0);
       assert.equal(transitionLogs(logs).length, state.transitions.length);
     });
   });
@@ -78,9 +83,11 @@ test('out of stock → REJECTED, nothing held', async () => {
       const state = await (await start(orderInput())).result();
       assert.equal(state.status, OrderStatus.REJECTED);
       assert.equal(state.lastError?.type, FailureType.OutOfStock);
-      assert.deepEqual(state.compensations, [{ step: 'releaseInventory', status: 'completed', at: state.compensations[0]?.at }]);
+      assert.deepEqual(state.compensations, [
+        { step: 'releaseInventory', status: 'completed', at: state.compensations[0]?.at },
+      ]);
       assert.equal(fakes.inventory.stock.get('SKU-1'), 1);
-      assert.equal(fakes.faults.callsOf('fraud.model').length, 0);
+      assert.equal(fakes.faults.callsOf('fraudModel.score').length, 0);
     },
     { fakes: { stock: { 'SKU-1': 1, 'SKU-2': 10 } } },
   );
@@ -88,7 +95,11 @@ test('out of stock → REJECTED, nothing held', async () => {
 
 test('transient failures are retried with exponential backoff, then the order completes', async () => {
   await withSagaWorker(saga, async ({ fakes, start }) => {
-    fakes.faults.fail('payments.capture', 3, () => new DownstreamUnavailableError('payments', '503 Service Unavailable'));
+    fakes.faults.fail(
+      'payments.capture',
+      3,
+      () => new DownstreamUnavailableError('payments', '503 Service Unavailable'),
+    );
     const state = await (await start(orderInput())).result();
     assert.equal(state.status, OrderStatus.COMPLETED);
     assert.equal(state.attempts.capturePayment, 4);
@@ -97,7 +108,10 @@ test('transient failures are retried with exponential backoff, then the order co
     // Workflow time spent on the retries: base × 2^(attempt-1) each (jitter fixed at 0 here): 1 + 2 + 4 s.
     const waited = workflowTimeBetween(state, OrderStatus.INVENTORY_LOCKED, OrderStatus.PAYMENT_CAPTURED);
     const expected = TEST_BACKOFF.baseMs * (1 + 2 + 4);
-    assert.ok(waited >= expected && waited < expected + 1_000, `waited ${waited} ms of workflow time, expected ≈ ${expected}`);
+    assert.ok(
+      waited >= expected && waited < expected + 1_000,
+      `waited ${waited} ms of workflow time, expected ≈ ${expected}`,
+    );
   });
 });
 

@@ -21,7 +21,10 @@ test('INVENTORY_LOCKED for 299 s: no alert; 301 s: exactly one, with the full co
       fakes.faults.failAlways('payments.capture', () => new RateLimitedError('payments', 'too many requests', 60_000));
       const input = orderInput();
       const handle = await start(input);
-      await waitForState(handle, (s) => s.status === OrderStatus.INVENTORY_LOCKED && s.currentStep === 'capturePayment');
+      await waitForState(
+        handle,
+        (s) => s.status === OrderStatus.INVENTORY_LOCKED && s.currentStep === 'capturePayment',
+      );
 
       await saga.env.sleep('299 s');
       const at299 = await handle.query(getOrderStateQuery);
@@ -37,11 +40,24 @@ test('INVENTORY_LOCKED for 299 s: no alert; 301 s: exactly one, with the full co
       assert.ok(alert, 'posted under the deterministic key of the step');
       assert.equal(alert.severity, 'high');
       assert.equal(alert.orderId, input.orderId);
-      const context = alert.context as { status: string; timeInStateMs: number; limit: string; lastError: { step: string; type: string } | null; links: { webUi: string; cli: string } };
+      const context = alert.context as {
+        status: string;
+        timeInStateMs: number;
+        limit: string;
+        lastError: { step: string; type: string } | null;
+        links: { webUi: string; cli: string };
+      };
       assert.equal(context.status, OrderStatus.INVENTORY_LOCKED);
       assert.equal(context.limit, '300s');
-      assert.ok(context.timeInStateMs >= 300_000 && context.timeInStateMs < 301_000, `time in state ${context.timeInStateMs}`);
-      assert.deepEqual(context.lastError && [context.lastError.step, context.lastError.type], ['capturePayment', 'RateLimited'], 'the retrying step\'s latest failure');
+      assert.ok(
+        context.timeInStateMs >= 300_000 && context.timeInStateMs < 301_000,
+        `time in state ${context.timeInStateMs}`,
+      );
+      assert.deepEqual(
+        context.lastError && [context.lastError.step, context.lastError.type],
+        ['capturePayment', 'RateLimited'],
+        "the retrying step's latest failure",
+      );
       assert.match(context.links.webUi, new RegExp(`/namespaces/default/workflows/${input.orderId}$`));
       assert.equal(context.links.cli, `temporal workflow describe --namespace default --workflow-id ${input.orderId}`);
       assert.equal(alerted.sla?.limit, '300s');

@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { assertTransition, canTransition, IllegalTransitionError, isTerminal, ORDER_TRANSITIONS } from '../../src/workflows/order-state-machine';
+import {
+  assertTransition,
+  canTransition,
+  IllegalTransitionError,
+  isTerminal,
+  ORDER_TRANSITIONS,
+} from '../../src/workflows/order-status';
 import { OrderStatus, TERMINAL_STATUSES } from '../../src/workflows/order-status';
 
 const S = OrderStatus;
@@ -44,7 +50,11 @@ test('every (from, to) pair is legal exactly when the table says so; illegal one
       else
         assert.throws(
           () => assertTransition(from, to),
-          (err: unknown) => err instanceof IllegalTransitionError && err.from === from && err.to === to && err.message.includes(`→ ${to}`),
+          (err: unknown) =>
+            err instanceof IllegalTransitionError &&
+            err.from === from &&
+            err.to === to &&
+            err.message.includes(`→ ${to}`),
         );
       checked++;
     }

@@ -38,9 +38,18 @@ test('replaying a recorded history is deterministic and writes no log line', asy
     return handle.fetchHistory();
   });
   const replayed: LogLine[] = [];
-  const capture = (level: string) => ({ fn: (_info: unknown, message: string, attrs?: Record<string, unknown>) => void replayed.push({ level, message, attrs: attrs ?? {} }) });
+  const capture = (level: string) => ({
+    fn: (_info: unknown, message: string, attrs?: Record<string, unknown>) =>
+      void replayed.push({ level, message, attrs: attrs ?? {} }),
+  });
   const sinks: InjectedSinks<LoggerSinks> = {
-    defaultWorkerLogger: { trace: capture('trace'), debug: capture('debug'), info: capture('info'), warn: capture('warn'), error: capture('error') },
+    defaultWorkerLogger: {
+      trace: capture('trace'),
+      debug: capture('debug'),
+      info: capture('info'),
+      warn: capture('warn'),
+      error: capture('error'),
+    },
   };
   await Worker.runReplayHistory({ workflowBundle: saga.bundle, sinks }, history);
   assert.equal(transitionLogs(replayed).length, 0);

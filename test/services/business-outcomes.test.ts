@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { scoreWithModel, scoreWithRules, type ScoreRequest } from '../../src/services/fraud/scoring';
-import { http, post, startTestServices, unique, type TestServices } from './support';
+import { http, post, startTestServices, unique, type TestServices } from './harness';
 
 let svc: TestServices;
 before(async () => {
@@ -26,7 +26,10 @@ describe('payments', () => {
       const res = await charge(customerId, orderId);
       assert.equal(res.status, 402);
       assert.equal(res.body.error?.code, code);
-      const charges = (await http(svc.urls.payments, 'GET', `/charges?orderId=${orderId}`)).body.charges as { status: string; declineCode: string }[];
+      const charges = (await http(svc.urls.payments, 'GET', `/charges?orderId=${orderId}`)).body.charges as {
+        status: string;
+        declineCode: string;
+      }[];
       assert.deepEqual(
         charges.map((c) => [c.status, c.declineCode]),
         [['declined', code]],
@@ -48,12 +51,17 @@ describe('payments', () => {
     assert.equal(first.body.status, 'refunded');
     const second = await post(svc.urls.payments, '/refunds', unique('refund'), { orderId, captureKey });
     assert.deepEqual(second.body, first.body);
-    const refunds = (await http(svc.urls.payments, 'GET', `/refunds?orderId=${orderId}`)).body.refunds as { amount: number; chargeId: string }[];
+    const refunds = (await http(svc.urls.payments, 'GET', `/refunds?orderId=${orderId}`)).body.refunds as {
+      amount: number;
+      chargeId: string;
+    }[];
     assert.deepEqual(
       refunds.map((r) => [r.chargeId, r.amount]),
       [[captured.body.chargeId, 2500]],
     );
-    const charges = (await http(svc.urls.payments, 'GET', `/charges?orderId=${orderId}`)).body.charges as { status: string }[];
+    const charges = (await http(svc.urls.payments, 'GET', `/charges?orderId=${orderId}`)).body.charges as {
+      status: string;
+    }[];
     assert.equal(charges[0]?.status, 'refunded');
   });
 
@@ -75,32 +83,52 @@ describe('payments', () => {
 });
 
 describe('carriers', () => {
-  const address = { name: 'Grace Hopper', line1: '2 Compiler St', city: 'Arlington', postalCode: '22201', country: 'US' };
+  const address = {
+    name: 'Grace Hopper',
+    line1: '2 Compiler St',
+    city: 'Arlington',
+    postalCode: '22201',
+    country: 'US',
+  };
 
   test('each carrier dispatches under its own name and keeps its own ledger', async () => {
     const orderId = unique('order');
     const body = { orderId, address, items: [{ sku: 'SKU-TEE-002', quantity: 2 }] };
-    const primary = await post(svc.urls.carrierPrimary, '/shipments', unique('dispatch'), body);
+    const primary = await post(svc.urls.primaryCarrier, '/shipments', unique('dispatch'), body);
     assert.equal(primary.status, 201);
-    assert.equal(primary.body.carrier, svc.carrierNames.primary);
+    assert.equal(primary.body.carrier, svc.carrierNames.primaryCarrier);
     assert.match(String(primary.body.trackingNumber), /^[A-Z]{3}\d{10}$/);
-    const backupList = await http(svc.urls.carrierBackup, 'GET', `/shipments?orderId=${orderId}`);
+    const backupList = await http(svc.urls.backupCarrier, 'GET', `/shipments?orderId=${orderId}`);
     assert.deepEqual(backupList.body, { shipments: [] });
-    const primaryList = await http(svc.urls.carrierPrimary, 'GET', `/shipments?orderId=${orderId}`);
+    const primaryList = await http(svc.urls.primaryCarrier, 'GET', `/shipments?orderId=${orderId}`);
     assert.equal((primaryList.body.shipments as unknown[]).length, 1);
   });
 
   test('postal code 00000 is undeliverable: 422 address_rejected, nothing shipped', async () => {
     const orderId = unique('order');
-    const res = await post(svc.urls.carrierBackup, '/shipments', unique('dispatch'), { orderId, address: { ...address, postalCode: '00000' }, items: [{ sku: 'X', quantity: 1 }] });
+    const res = await post(svc.urls.backupCarrier, '/shipments', unique('dispatch'), {
+      orderId,
+      address: { ...address, postalCode: '00000' },
+      items: [{ sku: 'X', quantity: 1 }],
+    });
     assert.equal(res.status, 422);
     assert.equal(res.body.error?.code, 'address_rejected');
-    assert.deepEqual((await http(svc.urls.carrierBackup, 'GET', `/shipments?orderId=${orderId}`)).body, { shipments: [] });
+    assert.deepEqual((await http(svc.urls.backupCarrier, 'GET', `/shipments?orderId=${orderId}`)).body, {
+      shipments: [],
+    });
   });
 });
 
 describe('fraud scoring', () => {
-  const base: ScoreRequest = { orderId: 'o-1', customerId: 'cust-1', email: 'ada@example.com', total: 5000, currency: 'EUR', country: 'DE', itemCount: 2 };
+  const base: ScoreRequest = {
+    orderId: 'o-1',
+    customerId: 'cust-1',
+    email: 'ada@example.com',
+    total: 5000,
+    currency: 'EUR',
+    country: 'DE',
+    itemCount: 2,
+  };
 
   test('both scorers are deterministic and answer the same over HTTP', async () => {
     for (const scorer of ['model', 'rules'] as const) {
@@ -132,7 +160,8 @@ describe('fraud scoring', () => {
     for (const score of [scoreWithModel, scoreWithRules]) {
       const result = score(risky);
       assert.ok(result.score > score(base).score);
-      for (const reason of ['high_total', 'currency_country_mismatch', 'bulk_order']) assert.ok(result.reasons.includes(reason), reason);
+      for (const reason of ['high_total', 'currency_country_mismatch', 'bulk_order'])
+        assert.ok(result.reasons.includes(reason), reason);
     }
   });
 
@@ -152,7 +181,12 @@ describe('fraud scoring', () => {
 
 async function fetchWithin(baseUrl: string, path: string, body: unknown, ms: number): Promise<number | 'timed out'> {
   try {
-    const res = await fetch(`${baseUrl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(ms) });
+    const res = await fetch(`${baseUrl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(ms),
+    });
     await res.text();
     return res.status;
   } catch (err) {
@@ -165,21 +199,39 @@ describe('notifications', () => {
   test('emails and pages are recorded in the ledger by channel', async () => {
     const orderId = unique('order');
     const common = { orderId, customerId: 'cust-1', email: 'ada@example.com', data: { total: 100 } };
-    assert.equal((await post(svc.urls.notifications, '/notifications', unique('n'), { ...common, template: 'order-confirmed' })).status, 201);
-    const page = { ...common, template: 'approval-escalation', channel: 'page', data: { approvers: ['lead@example.com', 'cfo@example.com'] } };
+    assert.equal(
+      (await post(svc.urls.notifications, '/notifications', unique('n'), { ...common, template: 'order-confirmed' }))
+        .status,
+      201,
+    );
+    const page = {
+      ...common,
+      template: 'approval-escalation',
+      channel: 'page',
+      data: { approvers: ['lead@example.com', 'cfo@example.com'] },
+    };
     assert.equal((await post(svc.urls.notifications, '/notifications', unique('n'), page)).status, 201);
-    const pages = (await http(svc.urls.notifications, 'GET', `/notifications?orderId=${orderId}&channel=page`)).body.notifications as { template: string; recipient: string }[];
+    const pages = (await http(svc.urls.notifications, 'GET', `/notifications?orderId=${orderId}&channel=page`)).body
+      .notifications as { template: string; recipient: string }[];
     assert.deepEqual(
       pages.map((n) => [n.template, n.recipient]),
       [['approval-escalation', 'lead@example.com, cfo@example.com']],
       'a page goes to the approvers, never to the customer',
     );
-    const all = (await http(svc.urls.notifications, 'GET', `/notifications?orderId=${orderId}`)).body.notifications as unknown[];
+    const all = (await http(svc.urls.notifications, 'GET', `/notifications?orderId=${orderId}`)).body
+      .notifications as unknown[];
     assert.equal(all.length, 2);
   });
 
   test('an unknown channel is 400', async () => {
-    const res = await post(svc.urls.notifications, '/notifications', unique('n'), { orderId: 'o', customerId: 'c', email: 'e', template: 't', data: {}, channel: 'sms' });
+    const res = await post(svc.urls.notifications, '/notifications', unique('n'), {
+      orderId: 'o',
+      customerId: 'c',
+      email: 'e',
+      template: 't',
+      data: {},
+      channel: 'sms',
+    });
     assert.equal(res.status, 400);
   });
 });

@@ -4,13 +4,13 @@ import { after, before, test } from 'node:test';
 import { createHttpPorts } from '../../src/activities/clients';
 import { InvalidRequestError } from '../../src/activities/errors';
 import type { CarrierPort } from '../../src/activities/ports';
-import { downstreamConfigFor, http, startTestServices, unique, type TestServices } from './support';
+import { downstreamConfigFor, http, startTestServices, unique, type TestServices } from './harness';
 
 let services: TestServices;
 let primary: CarrierPort;
 before(async () => {
   services = await startTestServices();
-  primary = createHttpPorts(downstreamConfigFor(services)).carriers.primary;
+  primary = createHttpPorts(downstreamConfigFor(services)).primaryCarrier;
 });
 after(async () => {
   await services?.stop();
@@ -23,7 +23,7 @@ const parcel = (orderId: string) => ({
 });
 
 async function shipmentsOf(orderId: string): Promise<{ status: string; dispatchKey: string }[]> {
-  const res = await http(services.urls.carrierPrimary, 'GET', `/shipments?orderId=${orderId}`);
+  const res = await http(services.urls.primaryCarrier, 'GET', `/shipments?orderId=${orderId}`);
   return res.body.shipments as { status: string; dispatchKey: string }[];
 }
 
@@ -35,22 +35,41 @@ test('voiding a landed dispatch cancels the shipment, once however often it is r
     const result = await primary.voidShipment({ orderId, shipmentKey }, { idempotencyKey: `${orderId}:voidShipment` });
     assert.deepEqual(result, { status: 'voided', id: shipment.shipmentId });
   }
-  assert.deepEqual((await shipmentsOf(orderId)).map((s) => s.status), ['voided']);
+  assert.deepEqual(
+    (await shipmentsOf(orderId)).map((s) => s.status),
+    ['voided'],
+  );
 });
 
 test('voiding a key nothing arrived under refuses a late dispatch with it', async () => {
   const orderId = unique('order');
   const shipmentKey = `${orderId}:dispatchShipment`;
-  assert.deepEqual(await primary.voidShipment({ orderId, shipmentKey }, { idempotencyKey: `${orderId}:voidShipment` }), { status: 'not_found', id: null });
-  await assert.rejects(primary.dispatch(parcel(orderId), { idempotencyKey: shipmentKey }), (err: unknown) => err instanceof InvalidRequestError);
+  assert.deepEqual(
+    await primary.voidShipment({ orderId, shipmentKey }, { idempotencyKey: `${orderId}:voidShipment` }),
+    { status: 'not_found', id: null },
+  );
+  await assert.rejects(
+    primary.dispatch(parcel(orderId), { idempotencyKey: shipmentKey }),
+    (err: unknown) => err instanceof InvalidRequestError,
+  );
   const rows = await shipmentsOf(orderId);
-  assert.deepEqual(rows.map((s) => [s.status, s.dispatchKey]), [['voided', shipmentKey]], 'only the marker, no shipment');
+  assert.deepEqual(
+    rows.map((s) => [s.status, s.dispatchKey]),
+    [['voided', shipmentKey]],
+    'only the marker, no shipment',
+  );
 });
 
 test("a void naming another order's dispatch is refused", async () => {
   const orderId = unique('order');
   const shipmentKey = `${orderId}:dispatchShipment`;
   await primary.dispatch(parcel(orderId), { idempotencyKey: shipmentKey });
-  await assert.rejects(primary.voidShipment({ orderId: unique('other'), shipmentKey }, { idempotencyKey: unique('void') }), InvalidRequestError);
-  assert.deepEqual((await shipmentsOf(orderId)).map((s) => s.status), ['dispatched']);
+  await assert.rejects(
+    primary.voidShipment({ orderId: unique('other'), shipmentKey }, { idempotencyKey: unique('void') }),
+    InvalidRequestError,
+  );
+  assert.deepEqual(
+    (await shipmentsOf(orderId)).map((s) => s.status),
+    ['dispatched'],
+  );
 });

@@ -13,7 +13,10 @@ function app(random?: () => number) {
   business.post('/work', (_req, res) => void res.status(201).json({ done: true }));
   const operator = Router();
   operator.get('/ledger', (_req, res) => void res.json({ entries: [] }));
-  return { faults, app: createServiceApp({ service: 'test', log: pino({ level: 'silent' }), faults, business, operator }) };
+  return {
+    faults,
+    app: createServiceApp({ service: 'test', log: pino({ level: 'silent' }), faults, business, operator }),
+  };
 }
 
 describe('fault control over HTTP', () => {
@@ -37,7 +40,13 @@ describe('fault control over HTTP', () => {
   test('invalid settings are refused with the reason and leave the current ones', async () => {
     const { app: a, faults } = app();
     await request(a).put('/_faults').send({ latencyMs: 5 }).expect(200);
-    for (const bad of [{ errorRate: 2 }, { outage: 'sometimes' }, { latencyMs: -1 }, { errorStatus: 418 }, { typo: 1 }]) {
+    for (const bad of [
+      { errorRate: 2 },
+      { outage: 'sometimes' },
+      { latencyMs: -1 },
+      { errorStatus: 418 },
+      { typo: 1 },
+    ]) {
       const res = await request(a).put('/_faults').send(bad);
       assert.equal(res.status, 400, JSON.stringify(bad));
       assert.equal((res.body as { error: { code: string } }).error.code, 'invalid_request');
@@ -69,14 +78,20 @@ describe('faults apply to business endpoints only', () => {
   test('outage "reset" drops the connection without an answer', async () => {
     const { app: a } = app();
     await request(a).put('/_faults').send({ outage: 'reset' }).expect(200);
-    await assert.rejects(request(a).post('/work'), (err: NodeJS.ErrnoException) => err.code === 'ECONNRESET' || /socket hang up/.test(err.message));
+    await assert.rejects(
+      request(a).post('/work'),
+      (err: NodeJS.ErrnoException) => err.code === 'ECONNRESET' || /socket hang up/.test(err.message),
+    );
     assert.equal((await request(a).get('/healthz')).status, 200);
   });
 
   test('a hang is never answered until the client gives up', async () => {
     const { app: a } = app();
     await request(a).put('/_faults').send({ hangRate: 1 }).expect(200);
-    await assert.rejects(request(a).post('/work').timeout(200), (err: Error & { timeout?: number }) => err.timeout === 200);
+    await assert.rejects(
+      request(a).post('/work').timeout(200),
+      (err: Error & { timeout?: number }) => err.timeout === 200,
+    );
   });
 
   test('rates are probabilities per request', async () => {

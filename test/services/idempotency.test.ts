@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { migrate } from '../../src/services/db/migrations';
-import { http, post, setStock, startTestServices, unique, type TestServices } from './support';
+import { http, post, setStock, startTestServices, unique, type TestServices } from './harness';
 
 let svc: TestServices;
 before(async () => {
@@ -32,32 +32,52 @@ interface EffectfulCase {
   setup(): EffectfulCall | Promise<EffectfulCall>;
 }
 
-const address = { name: 'Ada Lovelace', line1: '1 Analytical Way', city: 'London', postalCode: 'N1 9GU', country: 'GB' };
+const address = {
+  name: 'Ada Lovelace',
+  line1: '1 Analytical Way',
+  city: 'London',
+  postalCode: 'N1 9GU',
+  country: 'GB',
+};
 
 async function reserved(sku: string) {
   const orderId = unique('order');
   const reservationKey = unique('reserve');
   await setStock(svc.urls.inventory, sku, 10);
-  const res = await post(svc.urls.inventory, '/reservations', reservationKey, { orderId, items: [{ sku, quantity: 3 }] });
+  const res = await post(svc.urls.inventory, '/reservations', reservationKey, {
+    orderId,
+    items: [{ sku, quantity: 3 }],
+  });
   assert.equal(res.status, 201);
   return { orderId, reservationKey };
 }
 
 async function inventoryLedger(orderId: string, sku: string) {
-  const [reservations, stock] = await Promise.all([http(svc.urls.inventory, 'GET', `/reservations?orderId=${orderId}`), http(svc.urls.inventory, 'GET', `/stock/${sku}`)]);
+  const [reservations, stock] = await Promise.all([
+    http(svc.urls.inventory, 'GET', `/reservations?orderId=${orderId}`),
+    http(svc.urls.inventory, 'GET', `/stock/${sku}`),
+  ]);
   return { reservations: reservations.body, stock: stock.body };
 }
 
 async function captured() {
   const orderId = unique('order');
   const captureKey = unique('capture');
-  const res = await post(svc.urls.payments, '/charges', captureKey, { orderId, customerId: 'cust-ok', amount: 4200, currency: 'EUR' });
+  const res = await post(svc.urls.payments, '/charges', captureKey, {
+    orderId,
+    customerId: 'cust-ok',
+    amount: 4200,
+    currency: 'EUR',
+  });
   assert.equal(res.status, 201);
   return { orderId, captureKey };
 }
 
 async function paymentsLedger(orderId: string) {
-  const [charges, refunds] = await Promise.all([http(svc.urls.payments, 'GET', `/charges?orderId=${orderId}`), http(svc.urls.payments, 'GET', `/refunds?orderId=${orderId}`)]);
+  const [charges, refunds] = await Promise.all([
+    http(svc.urls.payments, 'GET', `/charges?orderId=${orderId}`),
+    http(svc.urls.payments, 'GET', `/refunds?orderId=${orderId}`),
+  ]);
   return { charges: charges.body, refunds: refunds.body };
 }
 
@@ -69,7 +89,13 @@ const cases: EffectfulCase[] = [
       await setStock(svc.urls.inventory, sku, 10);
       const orderId = unique('order');
       const body = { orderId, items: [{ sku, quantity: 2 }] };
-      return { url: svc.urls.inventory, path: '/reservations', body, otherBody: { ...body, items: [{ sku, quantity: 3 }] }, ledger: () => inventoryLedger(orderId, sku) };
+      return {
+        url: svc.urls.inventory,
+        path: '/reservations',
+        body,
+        otherBody: { ...body, items: [{ sku, quantity: 3 }] },
+        ledger: () => inventoryLedger(orderId, sku),
+      };
     },
   },
   {
@@ -78,7 +104,13 @@ const cases: EffectfulCase[] = [
       const sku = unique('SKU');
       const { orderId, reservationKey } = await reserved(sku);
       const body = { orderId, reservationKey };
-      return { url: svc.urls.inventory, path: '/reservations/release', body, otherBody: { ...body, reservationKey: 'other' }, ledger: () => inventoryLedger(orderId, sku) };
+      return {
+        url: svc.urls.inventory,
+        path: '/reservations/release',
+        body,
+        otherBody: { ...body, reservationKey: 'other' },
+        ledger: () => inventoryLedger(orderId, sku),
+      };
     },
   },
   {
@@ -87,7 +119,13 @@ const cases: EffectfulCase[] = [
       const sku = unique('SKU');
       const { orderId, reservationKey } = await reserved(sku);
       const body = { orderId, reservationKey };
-      return { url: svc.urls.inventory, path: '/reservations/commit', body, otherBody: { ...body, orderId: 'other' }, ledger: () => inventoryLedger(orderId, sku) };
+      return {
+        url: svc.urls.inventory,
+        path: '/reservations/commit',
+        body,
+        otherBody: { ...body, orderId: 'other' },
+        ledger: () => inventoryLedger(orderId, sku),
+      };
     },
   },
   {
@@ -95,7 +133,13 @@ const cases: EffectfulCase[] = [
     setup() {
       const orderId = unique('order');
       const body = { orderId, customerId: 'cust-ok', amount: 1999, currency: 'EUR' };
-      return { url: svc.urls.payments, path: '/charges', body, otherBody: { ...body, amount: 2999 }, ledger: () => paymentsLedger(orderId) };
+      return {
+        url: svc.urls.payments,
+        path: '/charges',
+        body,
+        otherBody: { ...body, amount: 2999 },
+        ledger: () => paymentsLedger(orderId),
+      };
     },
   },
   {
@@ -103,10 +147,16 @@ const cases: EffectfulCase[] = [
     async setup() {
       const { orderId, captureKey } = await captured();
       const body = { orderId, captureKey };
-      return { url: svc.urls.payments, path: '/refunds', body, otherBody: { ...body, captureKey: 'other' }, ledger: () => paymentsLedger(orderId) };
+      return {
+        url: svc.urls.payments,
+        path: '/refunds',
+        body,
+        otherBody: { ...body, captureKey: 'other' },
+        ledger: () => paymentsLedger(orderId),
+      };
     },
   },
-  ...(['carrierPrimary', 'carrierBackup'] as const).map((carrier) => ({
+  ...(['primaryCarrier', 'backupCarrier'] as const).map((carrier) => ({
     name: `${carrier} dispatch`,
     setup() {
       const orderId = unique('order');
@@ -124,7 +174,13 @@ const cases: EffectfulCase[] = [
     name: 'notifications send',
     setup() {
       const orderId = unique('order');
-      const body = { orderId, customerId: 'cust-ok', email: 'ada@example.com', template: 'order-confirmed', data: { total: 1999 } };
+      const body = {
+        orderId,
+        customerId: 'cust-ok',
+        email: 'ada@example.com',
+        template: 'order-confirmed',
+        data: { total: 1999 },
+      };
       return {
         url: svc.urls.notifications,
         path: '/notifications',
@@ -179,7 +235,11 @@ for (const c of cases) {
       assert.equal(reused.status, 422);
       assert.equal(reused.body.error?.code, 'idempotency_key_reused');
       assert.deepEqual(await call.ledger(), ledger);
-      assert.deepEqual((await post(call.url, call.path, key, call.body)).body, first.body, 'the original answer is unchanged');
+      assert.deepEqual(
+        (await post(call.url, call.path, key, call.body)).body,
+        first.body,
+        'the original answer is unchanged',
+      );
     });
   });
 }
@@ -187,15 +247,30 @@ for (const c of cases) {
 test('a key in another field order is the same request', async () => {
   const orderId = unique('order');
   const key = unique('key');
-  const first = await post(svc.urls.payments, '/charges', key, { orderId, customerId: 'cust-ok', amount: 100, currency: 'EUR' });
-  const reordered = await post(svc.urls.payments, '/charges', key, { currency: 'EUR', amount: 100, customerId: 'cust-ok', orderId });
+  const first = await post(svc.urls.payments, '/charges', key, {
+    orderId,
+    customerId: 'cust-ok',
+    amount: 100,
+    currency: 'EUR',
+  });
+  const reordered = await post(svc.urls.payments, '/charges', key, {
+    currency: 'EUR',
+    amount: 100,
+    customerId: 'cust-ok',
+    orderId,
+  });
   assert.equal(reordered.status, 201);
   assert.deepEqual(reordered.body, first.body);
 });
 
 test('an effectful request without an Idempotency-Key is refused and has no effect', async () => {
   const orderId = unique('order');
-  const res = await http(svc.urls.payments, 'POST', '/charges', { orderId, customerId: 'cust-ok', amount: 100, currency: 'EUR' });
+  const res = await http(svc.urls.payments, 'POST', '/charges', {
+    orderId,
+    customerId: 'cust-ok',
+    amount: 100,
+    currency: 'EUR',
+  });
   assert.equal(res.status, 400);
   assert.equal(res.body.error?.code, 'idempotency_key_required');
   assert.deepEqual((await http(svc.urls.payments, 'GET', `/charges?orderId=${orderId}`)).body, { charges: [] });
@@ -204,10 +279,20 @@ test('an effectful request without an Idempotency-Key is refused and has no effe
 test('an invalid body is refused with 400 and does not burn the key', async () => {
   const orderId = unique('order');
   const key = unique('key');
-  const invalid = await post(svc.urls.payments, '/charges', key, { orderId, customerId: 'cust-ok', amount: 12.5, currency: 'euro' });
+  const invalid = await post(svc.urls.payments, '/charges', key, {
+    orderId,
+    customerId: 'cust-ok',
+    amount: 12.5,
+    currency: 'euro',
+  });
   assert.equal(invalid.status, 400);
   assert.equal(invalid.body.error?.code, 'invalid_request');
-  const valid = await post(svc.urls.payments, '/charges', key, { orderId, customerId: 'cust-ok', amount: 1250, currency: 'EUR' });
+  const valid = await post(svc.urls.payments, '/charges', key, {
+    orderId,
+    customerId: 'cust-ok',
+    amount: 1250,
+    currency: 'EUR',
+  });
   assert.equal(valid.status, 201);
 });
 
@@ -236,7 +321,9 @@ describe('database constraints', () => {
     const key = unique('key');
     await svc.db.query(`INSERT INTO idempotency_keys (scope, key, request) VALUES ('test', $1, '{}'::jsonb)`, [key]);
     await assert.rejects(
-      svc.db.query(`INSERT INTO idempotency_keys (scope, key, request) VALUES ('test', $1, '{"other":true}'::jsonb)`, [key]),
+      svc.db.query(`INSERT INTO idempotency_keys (scope, key, request) VALUES ('test', $1, '{"other":true}'::jsonb)`, [
+        key,
+      ]),
       (err: { code?: string }) => err.code === '23505',
     );
   });
@@ -244,7 +331,10 @@ describe('database constraints', () => {
   test('stock can never go negative, even by a direct update', async () => {
     const sku = unique('SKU');
     await setStock(svc.urls.inventory, sku, 1);
-    await assert.rejects(svc.db.query(`UPDATE inventory_skus SET available = available - 2 WHERE sku = $1`, [sku]), (err: { code?: string }) => err.code === '23514');
+    await assert.rejects(
+      svc.db.query(`UPDATE inventory_skus SET available = available - 2 WHERE sku = $1`, [sku]),
+      (err: { code?: string }) => err.code === '23514',
+    );
   });
 
   test('a failed transaction leaves nothing behind', async () => {

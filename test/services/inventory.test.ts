@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { DEMO_CATALOGUE, seedCatalogue } from '../../src/services/inventory/catalogue';
-import { availableStock, http, post, setStock, startTestServices, unique, type TestServices } from './support';
+import { availableStock, http, post, setStock, startTestServices, unique, type TestServices } from './harness';
 
 let svc: TestServices;
 before(async () => {
@@ -11,9 +11,12 @@ after(async () => {
   await svc?.stop();
 });
 
-const reserve = (key: string, orderId: string, items: { sku: string; quantity: number }[]) => post(svc.urls.inventory, '/reservations', key, { orderId, items });
-const release = (orderId: string, reservationKey: string) => post(svc.urls.inventory, '/reservations/release', unique('release'), { orderId, reservationKey });
-const commit = (orderId: string, reservationKey: string) => post(svc.urls.inventory, '/reservations/commit', unique('commit'), { orderId, reservationKey });
+const reserve = (key: string, orderId: string, items: { sku: string; quantity: number }[]) =>
+  post(svc.urls.inventory, '/reservations', key, { orderId, items });
+const release = (orderId: string, reservationKey: string) =>
+  post(svc.urls.inventory, '/reservations/release', unique('release'), { orderId, reservationKey });
+const commit = (orderId: string, reservationKey: string) =>
+  post(svc.urls.inventory, '/reservations/commit', unique('commit'), { orderId, reservationKey });
 
 describe('reserve', () => {
   test('takes the stock of every line', async () => {
@@ -41,10 +44,14 @@ describe('reserve', () => {
     ]);
     assert.equal(res.status, 409);
     assert.equal(res.body.error?.code, 'out_of_stock');
-    assert.deepEqual((res.body.error as { details?: unknown }).details, { shortages: [{ sku: scarce, requested: 2, available: 1, known: true }] });
+    assert.deepEqual((res.body.error as { details?: unknown }).details, {
+      shortages: [{ sku: scarce, requested: 2, available: 1, known: true }],
+    });
     assert.equal(await availableStock(svc.urls.inventory, plenty), 10);
     assert.equal(await availableStock(svc.urls.inventory, scarce), 1);
-    assert.deepEqual((await http(svc.urls.inventory, 'GET', `/reservations?orderId=${orderId}`)).body, { reservations: [] });
+    assert.deepEqual((await http(svc.urls.inventory, 'GET', `/reservations?orderId=${orderId}`)).body, {
+      reservations: [],
+    });
   });
 
   test('counts repeated lines of one SKU together', async () => {
@@ -67,7 +74,9 @@ describe('reserve', () => {
   test('concurrent reservations with different keys never oversell', async () => {
     const sku = unique('SKU');
     await setStock(svc.urls.inventory, sku, 7);
-    const answers = await Promise.all(Array.from({ length: 20 }, () => reserve(unique('key'), unique('order'), [{ sku, quantity: 1 }])));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () => reserve(unique('key'), unique('order'), [{ sku, quantity: 1 }])),
+    );
     assert.equal(answers.filter((a) => a.status === 201).length, 7);
     assert.equal(answers.filter((a) => a.status === 409).length, 13);
     assert.equal(await availableStock(svc.urls.inventory, sku), 0);

@@ -1,16 +1,33 @@
 /** CarrierPort over HTTP, against a carrier reference service (or your own, same API). */
 import { z } from 'zod';
 import { AddressRejectedError, InvalidRequestError } from '../errors';
+import type { Carrier } from '../../workflows/order-types';
 import type { CarrierPort } from '../ports';
 import { compensationResultSchema } from './compensation';
 import { callDownstream, type DownstreamEndpoint } from './http';
 
 const voidResult = compensationResultSchema('voided');
-const shipment = z.object({ shipmentId: z.string().min(1), trackingNumber: z.string().min(1), carrier: z.string().min(1) });
+const shipment = z.object({
+  shipmentId: z.string().min(1),
+  trackingNumber: z.string().min(1),
+  carrier: z.string().min(1),
+});
 
-/** `name` identifies the carrier in errors and results (the services' CARRIER_*_NAME). */
-export function createCarrierClient(options: { name: string; baseUrl: string; timeoutMs: number }): CarrierPort {
-  const endpoint: DownstreamEndpoint = { downstream: `carrier:${options.name}`, baseUrl: options.baseUrl, timeoutMs: options.timeoutMs };
+/**
+ * `downstream` names the carrier in errors (`primaryCarrier`, `backupCarrier`); `name` is the
+ * carrier's own name, as the services run it (PRIMARY_CARRIER_NAME, BACKUP_CARRIER_NAME).
+ */
+export function createCarrierClient(options: {
+  downstream: Carrier;
+  name: string;
+  baseUrl: string;
+  timeoutMs: number;
+}): CarrierPort {
+  const endpoint: DownstreamEndpoint = {
+    downstream: options.downstream,
+    baseUrl: options.baseUrl,
+    timeoutMs: options.timeoutMs,
+  };
   return {
     name: options.name,
     async dispatch(req, opts) {

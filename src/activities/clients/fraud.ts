@@ -3,9 +3,21 @@ import { z } from 'zod';
 import type { FraudPort } from '../ports';
 import { callDownstream, type DownstreamEndpoint } from './http';
 
-export function createFraudClient(options: { scorer: 'model' | 'rules'; baseUrl: string; timeoutMs: number }): FraudPort {
-  const endpoint: DownstreamEndpoint = { downstream: `fraud:${options.scorer}`, baseUrl: options.baseUrl, timeoutMs: options.timeoutMs };
-  const assessment = z.object({ score: z.number().min(0).max(1), reasons: z.array(z.string()), scorer: z.literal(options.scorer) });
+export function createFraudClient(options: {
+  scorer: 'model' | 'rules';
+  baseUrl: string;
+  timeoutMs: number;
+}): FraudPort {
+  const endpoint: DownstreamEndpoint = {
+    downstream: `fraud:${options.scorer}`,
+    baseUrl: options.baseUrl,
+    timeoutMs: options.timeoutMs,
+  };
+  const assessment = z.object({
+    score: z.number().min(0).max(1),
+    reasons: z.array(z.string()),
+    scorer: z.literal(options.scorer),
+  });
   return {
     async score(req, opts) {
       const body = {
@@ -17,7 +29,13 @@ export function createFraudClient(options: { scorer: 'model' | 'rules'; baseUrl:
         country: req.country,
         itemCount: req.itemCount,
       };
-      const result = await callDownstream(endpoint, { method: 'POST', path: `/score/${options.scorer}`, body, ...opts, response: assessment });
+      const result = await callDownstream(endpoint, {
+        method: 'POST',
+        path: `/score/${options.scorer}`,
+        body,
+        ...opts,
+        response: assessment,
+      });
       return { score: result.score, reasons: result.reasons, scorer: result.scorer };
     },
   };

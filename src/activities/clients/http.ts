@@ -19,7 +19,11 @@ import {
   type BusinessRejectionError,
 } from '../errors';
 
-export type RejectionConstructor = new (downstream: string, message: string, details?: Record<string, unknown>) => BusinessRejectionError;
+export type RejectionConstructor = new (
+  downstream: string,
+  message: string,
+  details?: Record<string, unknown>,
+) => BusinessRejectionError;
 
 export interface DownstreamEndpoint {
   /** Names the downstream in errors and logs, e.g. "inventory". */
@@ -55,7 +59,9 @@ export function parseRetryAfter(header: string | null, now: number = Date.now())
   return Math.max(0, date - now);
 }
 
-const errorBody = z.object({ error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) });
+const errorBody = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+});
 
 function parseJson(text: string): unknown {
   try {
@@ -71,7 +77,10 @@ function describeCause(err: unknown): string {
   return `${err.message}${cause}`;
 }
 
-export async function callDownstream<S extends z.ZodType>(endpoint: DownstreamEndpoint, call: DownstreamCall<S>): Promise<z.output<S>> {
+export async function callDownstream<S extends z.ZodType>(
+  endpoint: DownstreamEndpoint,
+  call: DownstreamCall<S>,
+): Promise<z.output<S>> {
   const { downstream } = endpoint;
   const where = `${call.method} ${call.path}`;
   const timeout = AbortSignal.timeout(endpoint.timeoutMs);
@@ -83,7 +92,11 @@ export async function callDownstream<S extends z.ZodType>(endpoint: DownstreamEn
   try {
     const res = await fetch(`${endpoint.baseUrl.replace(/\/+$/, '')}${call.path}`, {
       method: call.method,
-      headers: { accept: 'application/json', 'content-type': 'application/json', 'idempotency-key': call.idempotencyKey },
+      headers: {
+        accept: 'application/json',
+        'content-type': 'application/json',
+        'idempotency-key': call.idempotencyKey,
+      },
       ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
       signal,
     });
@@ -94,7 +107,11 @@ export async function callDownstream<S extends z.ZodType>(endpoint: DownstreamEn
     // Caller first: a cancelled activity must see its own cancellation, even if the timeout also fired.
     if (call.signal?.aborted) throw call.signal.reason;
     if (timeout.aborted) {
-      throw new DownstreamTimeoutError(downstream, `${downstream} did not answer ${where} within ${endpoint.timeoutMs} ms`, { timeoutMs: endpoint.timeoutMs });
+      throw new DownstreamTimeoutError(
+        downstream,
+        `${downstream} did not answer ${where} within ${endpoint.timeoutMs} ms`,
+        { timeoutMs: endpoint.timeoutMs },
+      );
     }
     throw new DownstreamUnavailableError(downstream, `${downstream} unreachable on ${where}: ${describeCause(err)}`);
   }
@@ -103,7 +120,11 @@ export async function callDownstream<S extends z.ZodType>(endpoint: DownstreamEn
   if (status >= 200 && status < 300) {
     const parsed = call.response.safeParse(json);
     if (parsed.success) return parsed.data;
-    throw new DownstreamContractError(downstream, `${downstream} answered ${where} with an unexpected body: ${z.prettifyError(parsed.error)}`, { status, body: text.slice(0, 500) });
+    throw new DownstreamContractError(
+      downstream,
+      `${downstream} answered ${where} with an unexpected body: ${z.prettifyError(parsed.error)}`,
+      { status, body: text.slice(0, 500) },
+    );
   }
   if (status === 429) {
     throw new RateLimitedError(downstream, `${downstream} rate limited ${where}`, parseRetryAfter(retryAfter));

@@ -5,12 +5,18 @@ import type { InventoryPort, Reservation } from '../ports';
 import { compensationResultSchema } from './compensation';
 import { callDownstream, type DownstreamEndpoint } from './http';
 
-const reservation = z.object({ reservationId: z.string().min(1), status: z.enum(['reserved', 'released', 'committed']) });
+const reservation = z.object({
+  reservationId: z.string().min(1),
+  status: z.enum(['reserved', 'released', 'committed']),
+});
 const released = compensationResultSchema('released');
 
 export function createInventoryClient(options: { baseUrl: string; timeoutMs: number }): InventoryPort {
   const endpoint: DownstreamEndpoint = { downstream: 'inventory', ...options };
-  const toReservation = (r: z.output<typeof reservation>): Reservation => ({ reservationId: r.reservationId, status: r.status });
+  const toReservation = (r: z.output<typeof reservation>): Reservation => ({
+    reservationId: r.reservationId,
+    status: r.status,
+  });
   return {
     async reserve(req, opts) {
       const body = { orderId: req.orderId, items: req.items.map((i) => ({ sku: i.sku, quantity: i.quantity })) };
@@ -26,11 +32,25 @@ export function createInventoryClient(options: { baseUrl: string; timeoutMs: num
     },
     release(req, opts) {
       const body = { orderId: req.orderId, reservationKey: req.reservationKey };
-      return callDownstream(endpoint, { method: 'POST', path: '/reservations/release', body, ...opts, response: released });
+      return callDownstream(endpoint, {
+        method: 'POST',
+        path: '/reservations/release',
+        body,
+        ...opts,
+        response: released,
+      });
     },
     async commit(req, opts) {
       const body = { orderId: req.orderId, reservationKey: req.reservationKey };
-      return toReservation(await callDownstream(endpoint, { method: 'POST', path: '/reservations/commit', body, ...opts, response: reservation }));
+      return toReservation(
+        await callDownstream(endpoint, {
+          method: 'POST',
+          path: '/reservations/commit',
+          body,
+          ...opts,
+          response: reservation,
+        }),
+      );
     },
   };
 }

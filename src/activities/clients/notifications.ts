@@ -17,7 +17,13 @@ export function createNotificationsClient(options: { baseUrl: string; timeoutMs:
         data: req.data,
         channel: req.channel ?? 'email',
       };
-      const result = await callDownstream(endpoint, { method: 'POST', path: '/notifications', body, ...opts, response: sent });
+      const result = await callDownstream(endpoint, {
+        method: 'POST',
+        path: '/notifications',
+        body,
+        ...opts,
+        response: sent,
+      });
       return { notificationId: result.notificationId };
     },
   };

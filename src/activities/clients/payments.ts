@@ -24,7 +24,11 @@ export function createPaymentsClient(options: { baseUrl: string; timeoutMs: numb
         body,
         ...opts,
         response: charge,
-        rejections: { payment_declined: PaymentDeclinedError, insufficient_funds: InsufficientFundsError, fraud_suspected: FraudSuspectedError },
+        rejections: {
+          payment_declined: PaymentDeclinedError,
+          insufficient_funds: InsufficientFundsError,
+          fraud_suspected: FraudSuspectedError,
+        },
       });
       return { chargeId: result.chargeId, amount: result.amount, currency: result.currency, status: result.status };
     },

@@ -7,7 +7,15 @@
  * CircuitOpenError, without calling the downstream; after `halfOpenAfterMs` one trial call
  * goes through and its outcome closes or re-opens the breaker.
  */
-import { BrokenCircuitError, circuitBreaker, CircuitState, ConsecutiveBreaker, handleWhen, IsolatedCircuitError, type CircuitBreakerPolicy } from 'cockatiel';
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  handleWhen,
+  IsolatedCircuitError,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
 import { BusinessRejectionError, CircuitOpenError, DownstreamError } from '../errors';
 import type { CallOptions, CarrierPort, DownstreamPorts, FraudPort } from '../ports';
 import { BREAKER_NAMES, DEFAULT_BREAKER, type BreakerName, type BreakerSettings } from './config';
@@ -37,17 +45,29 @@ export class DownstreamBreakers {
     private readonly settings: Partial<Record<BreakerName, BreakerSettings>> = {},
     private readonly observe: { logger?: BreakerLogger; metrics?: BreakerMetrics } = {},
   ) {
-    this.policies = Object.fromEntries(BREAKER_NAMES.map((name) => [name, this.create(name)])) as Record<BreakerName, CircuitBreakerPolicy>;
+    this.policies = Object.fromEntries(BREAKER_NAMES.map((name) => [name, this.create(name)])) as Record<
+      BreakerName,
+      CircuitBreakerPolicy
+    >;
   }
 
   private create(name: BreakerName): CircuitBreakerPolicy {
     const { threshold, halfOpenAfterMs } = this.settings[name] ?? DEFAULT_BREAKER;
-    const policy = circuitBreaker(handleWhen(isTransient), { halfOpenAfter: halfOpenAfterMs, breaker: new ConsecutiveBreaker(threshold) });
+    const policy = circuitBreaker(handleWhen(isTransient), {
+      halfOpenAfter: halfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(threshold),
+    });
     policy.onStateChange((state) => {
       const to = STATE_NAMES[state];
       const last = policy.lastFailure;
       const cause = last && 'error' in last ? last.error.message : undefined;
-      const line = { downstream: name, state: to, threshold, halfOpenAfterMs, ...(to === 'open' && cause ? { lastFailure: cause } : {}) };
+      const line = {
+        downstream: name,
+        state: to,
+        threshold,
+        halfOpenAfterMs,
+        ...(to === 'open' && cause ? { lastFailure: cause } : {}),
+      };
       if (to === 'closed') this.observe.logger?.info(line, 'circuit breaker closed');
       else this.observe.logger?.warn(line, `circuit breaker ${to}`);
       this.observe.metrics?.stateChanged(name, to);
@@ -75,7 +95,9 @@ export class DownstreamBreakers {
     } catch (err) {
       if (err instanceof BrokenCircuitError || err instanceof IsolatedCircuitError) {
         this.observe.metrics?.callRejected(name);
-        throw new CircuitOpenError(name, `${name} circuit breaker is open: failing fast without calling it`, { breaker: name });
+        throw new CircuitOpenError(name, `${name} circuit breaker is open: failing fast without calling it`, {
+          breaker: name,
+        });
       }
       throw err;
     }
@@ -86,13 +108,15 @@ export class DownstreamBreakers {
 
 /** The same ports, every call going through its downstream's breaker. */
 export function withCircuitBreakers(ports: DownstreamPorts, breakers: DownstreamBreakers): DownstreamPorts {
-  const scorer = (port: FraudPort, name: BreakerName): FraudPort => ({ score: (req, opts) => breakers.call(name, opts, () => port.score(req, opts)) });
+  const scorer = (port: FraudPort, name: BreakerName): FraudPort => ({
+    score: (req, opts) => breakers.call(name, opts, () => port.score(req, opts)),
+  });
   const carrier = (port: CarrierPort, name: BreakerName): CarrierPort => ({
     name: port.name,
     dispatch: (req, opts) => breakers.call(name, opts, () => port.dispatch(req, opts)),
     voidShipment: (req, opts) => breakers.call(name, opts, () => port.voidShipment(req, opts)),
   });
-  const { inventory, payments, carriers, fraud, notifications } = ports;
+  const { inventory, payments, notifications } = ports;
   return {
     inventory: {
       reserve: (req, opts) => breakers.call('inventory', opts, () => inventory.reserve(req, opts)),
@@ -103,11 +127,10 @@ export function withCircuitBreakers(ports: DownstreamPorts, breakers: Downstream
       capture: (req, opts) => breakers.call('payments', opts, () => payments.capture(req, opts)),
       refund: (req, opts) => breakers.call('payments', opts, () => payments.refund(req, opts)),
     },
-    carriers: {
-      primary: carrier(carriers.primary, 'carrierPrimary'),
-      backup: carrier(carriers.backup, 'carrierBackup'),
-    },
-    fraud: { model: scorer(fraud.model, 'fraudModel'), rules: scorer(fraud.rules, 'fraudRules') },
+    primaryCarrier: carrier(ports.primaryCarrier, 'primaryCarrier'),
+    backupCarrier: carrier(ports.backupCarrier, 'backupCarrier'),
+    fraudModel: scorer(ports.fraudModel, 'fraudModel'),
+    fraudRules: scorer(ports.fraudRules, 'fraudRules'),
     notifications: { send: (req, opts) => breakers.call('notifications', opts, () => notifications.send(req, opts)) },
   };
 }

@@ -9,10 +9,18 @@
  */
 import { z } from 'zod';
 import { loadConfig, port, positiveInt, url } from '../../config';
-import { DEPENDENCIES, type Dependency } from '../../workflows/task-queues';
+import type { Downstream } from '../../workflows/downstreams';
 
-/** The downstreams with a breaker of their own (the two carriers and the two scorers are separate systems). */
-export const BREAKER_NAMES = ['inventory', 'payments', 'carrierPrimary', 'carrierBackup', 'fraudModel', 'fraudRules', 'notifications'] as const;
+/** The downstreams with a breaker of their own: every one but the alert webhook. */
+export const BREAKER_NAMES = [
+  'inventory',
+  'payments',
+  'primaryCarrier',
+  'backupCarrier',
+  'fraudModel',
+  'fraudRules',
+  'notifications',
+] as const satisfies readonly Downstream[];
 export type BreakerName = (typeof BREAKER_NAMES)[number];
 
 export interface BreakerSettings {
@@ -27,27 +35,45 @@ export const DEFAULT_BREAKER: BreakerSettings = { threshold: 5, halfOpenAfterMs:
 /** Concurrent activity executions per downstream task queue, unless configured. */
 export const DEFAULT_BULKHEAD_SIZE = 20;
 
-/** `carrierPrimary` → `CARRIER_PRIMARY`. */
-const envName = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase();
+const override = positiveInt.optional();
+const bulkhead = positiveInt.max(1000).default(DEFAULT_BULKHEAD_SIZE);
 
-const optionalPositive = positiveInt.optional();
-
-export const resilienceSchema = z
-  .object({
-    BREAKER_THRESHOLD: positiveInt.default(DEFAULT_BREAKER.threshold),
-    BREAKER_HALF_OPEN_AFTER_MS: positiveInt.default(DEFAULT_BREAKER.halfOpenAfterMs),
-    ...Object.fromEntries(BREAKER_NAMES.flatMap((n) => [[`BREAKER_${envName(n)}_THRESHOLD`, optionalPositive], [`BREAKER_${envName(n)}_HALF_OPEN_AFTER_MS`, optionalPositive]])),
-    ...Object.fromEntries(DEPENDENCIES.map((d) => [`BULKHEAD_${envName(d)}`, positiveInt.max(1000).default(DEFAULT_BULKHEAD_SIZE)])),
-    /** Where SLA alerts are posted (JSON); the default is the reference notifications service. */
-    SLA_ALERT_WEBHOOK_URL: url.default('http://127.0.0.1:4006/alerts'),
-    SLA_ALERT_TIMEOUT_MS: positiveInt.default(5_000),
-    /** Serve the worker's Prometheus metrics on 127.0.0.1:<port>/metrics; unset: not served. */
-    WORKER_METRICS_PORT: port.optional(),
-  });
+// Every variable is spelled out, so a search for its name finds where it is read.
+export const resilienceSchema = z.object({
+  BREAKER_THRESHOLD: positiveInt.default(DEFAULT_BREAKER.threshold),
+  BREAKER_HALF_OPEN_AFTER_MS: positiveInt.default(DEFAULT_BREAKER.halfOpenAfterMs),
+  BREAKER_INVENTORY_THRESHOLD: override,
+  BREAKER_INVENTORY_HALF_OPEN_AFTER_MS: override,
+  BREAKER_PAYMENTS_THRESHOLD: override,
+  BREAKER_PAYMENTS_HALF_OPEN_AFTER_MS: override,
+  BREAKER_PRIMARY_CARRIER_THRESHOLD: override,
+  BREAKER_PRIMARY_CARRIER_HALF_OPEN_AFTER_MS: override,
+  BREAKER_BACKUP_CARRIER_THRESHOLD: override,
+  BREAKER_BACKUP_CARRIER_HALF_OPEN_AFTER_MS: override,
+  BREAKER_FRAUD_MODEL_THRESHOLD: override,
+  BREAKER_FRAUD_MODEL_HALF_OPEN_AFTER_MS: override,
+  BREAKER_FRAUD_RULES_THRESHOLD: override,
+  BREAKER_FRAUD_RULES_HALF_OPEN_AFTER_MS: override,
+  BREAKER_NOTIFICATIONS_THRESHOLD: override,
+  BREAKER_NOTIFICATIONS_HALF_OPEN_AFTER_MS: override,
+  BULKHEAD_INVENTORY: bulkhead,
+  BULKHEAD_PAYMENTS: bulkhead,
+  BULKHEAD_PRIMARY_CARRIER: bulkhead,
+  BULKHEAD_BACKUP_CARRIER: bulkhead,
+  BULKHEAD_FRAUD_MODEL: bulkhead,
+  BULKHEAD_FRAUD_RULES: bulkhead,
+  BULKHEAD_NOTIFICATIONS: bulkhead,
+  BULKHEAD_ALERTS: bulkhead,
+  /** Where SLA alerts are posted (JSON); the default is the reference notifications service. */
+  SLA_ALERT_WEBHOOK_URL: url.default('http://127.0.0.1:4006/alerts'),
+  SLA_ALERT_TIMEOUT_MS: positiveInt.default(5_000),
+  /** Serve the worker's Prometheus metrics on 127.0.0.1:<port>/metrics; unset: not served. */
+  WORKER_METRICS_PORT: port.optional(),
+});
 
 export interface ResilienceConfig {
   breakers: Record<BreakerName, BreakerSettings>;
-  bulkheads: Record<Dependency, number>;
+  bulkheads: Record<Downstream, number>;
   slaAlertWebhookUrl: string;
   slaAlertTimeoutMs: number;
   metricsPort: number | undefined;
@@ -56,18 +82,30 @@ export interface ResilienceConfig {
 /** Reads and validates the resilience settings (a bad value names its variable, like every config). */
 export function loadResilienceConfig(env: Record<string, string | undefined> = process.env): ResilienceConfig {
   const raw = loadConfig(resilienceSchema, env);
-  const value = (key: string) => (raw as Record<string, unknown>)[key] as number | undefined;
+  const breaker = (threshold: number | undefined, halfOpenAfterMs: number | undefined): BreakerSettings => ({
+    threshold: threshold ?? raw.BREAKER_THRESHOLD,
+    halfOpenAfterMs: halfOpenAfterMs ?? raw.BREAKER_HALF_OPEN_AFTER_MS,
+  });
   return {
-    breakers: Object.fromEntries(
-      BREAKER_NAMES.map((n) => [
-        n,
-        {
-          threshold: value(`BREAKER_${envName(n)}_THRESHOLD`) ?? raw.BREAKER_THRESHOLD,
-          halfOpenAfterMs: value(`BREAKER_${envName(n)}_HALF_OPEN_AFTER_MS`) ?? raw.BREAKER_HALF_OPEN_AFTER_MS,
-        },
-      ]),
-    ) as Record<BreakerName, BreakerSettings>,
-    bulkheads: Object.fromEntries(DEPENDENCIES.map((d) => [d, value(`BULKHEAD_${envName(d)}`) ?? DEFAULT_BULKHEAD_SIZE])) as Record<Dependency, number>,
+    breakers: {
+      inventory: breaker(raw.BREAKER_INVENTORY_THRESHOLD, raw.BREAKER_INVENTORY_HALF_OPEN_AFTER_MS),
+      payments: breaker(raw.BREAKER_PAYMENTS_THRESHOLD, raw.BREAKER_PAYMENTS_HALF_OPEN_AFTER_MS),
+      primaryCarrier: breaker(raw.BREAKER_PRIMARY_CARRIER_THRESHOLD, raw.BREAKER_PRIMARY_CARRIER_HALF_OPEN_AFTER_MS),
+      backupCarrier: breaker(raw.BREAKER_BACKUP_CARRIER_THRESHOLD, raw.BREAKER_BACKUP_CARRIER_HALF_OPEN_AFTER_MS),
+      fraudModel: breaker(raw.BREAKER_FRAUD_MODEL_THRESHOLD, raw.BREAKER_FRAUD_MODEL_HALF_OPEN_AFTER_MS),
+      fraudRules: breaker(raw.BREAKER_FRAUD_RULES_THRESHOLD, raw.BREAKER_FRAUD_RULES_HALF_OPEN_AFTER_MS),
+      notifications: breaker(raw.BREAKER_NOTIFICATIONS_THRESHOLD, raw.BREAKER_NOTIFICATIONS_HALF_OPEN_AFTER_MS),
+    },
+    bulkheads: {
+      inventory: raw.BULKHEAD_INVENTORY,
+      payments: raw.BULKHEAD_PAYMENTS,
+      primaryCarrier: raw.BULKHEAD_PRIMARY_CARRIER,
+      backupCarrier: raw.BULKHEAD_BACKUP_CARRIER,
+      fraudModel: raw.BULKHEAD_FRAUD_MODEL,
+      fraudRules: raw.BULKHEAD_FRAUD_RULES,
+      notifications: raw.BULKHEAD_NOTIFICATIONS,
+      alerts: raw.BULKHEAD_ALERTS,
+    },
     slaAlertWebhookUrl: raw.SLA_ALERT_WEBHOOK_URL,
     slaAlertTimeoutMs: raw.SLA_ALERT_TIMEOUT_MS,
     metricsPort: raw.WORKER_METRICS_PORT,

@@ -48,7 +48,10 @@ export function createBreakerMetrics(registry: Registry): BreakerMetrics {
 }
 
 /** Serves `GET /metrics` on 127.0.0.1:`port` (0: any free port); resolves once listening. */
-export async function serveMetrics(registry: Registry, port: number): Promise<{ port: number; close(): Promise<void> }> {
+export async function serveMetrics(
+  registry: Registry,
+  port: number,
+): Promise<{ port: number; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');

@@ -108,7 +108,8 @@ export const MIGRATIONS: readonly Migration[] = [
     // holding its key) is 'voided', so a late request with that key is refused.
     id: '002_carrier_voids',
     sql: `
-      ALTER TABLE carrier_shipments ADD COLUMN status text NOT NULL DEFAULT 'dispatched' CHECK (status IN ('dispatched', 'voided'));
+      ALTER TABLE carrier_shipments ADD COLUMN status text NOT NULL DEFAULT 'dispatched'
+        CHECK (status IN ('dispatched', 'voided'));
       ALTER TABLE carrier_shipments ALTER COLUMN tracking_number DROP NOT NULL;
       ALTER TABLE carrier_shipments ALTER COLUMN address DROP NOT NULL;
       ALTER TABLE carrier_shipments ALTER COLUMN items DROP NOT NULL;
@@ -118,12 +119,17 @@ export const MIGRATIONS: readonly Migration[] = [
 
 /** Applies the migrations not applied yet. Safe to run at every start. */
 export async function migrate(db: Database, migrations: readonly Migration[] = MIGRATIONS): Promise<string[]> {
-  await db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+  await db.exec(
+    `CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`,
+  );
   const applied: string[] = [];
   for (const migration of migrations) {
     const ran = await db.transaction(async (tx) => {
       // Claiming the id first makes a second process starting at the same time wait, then skip.
-      const claimed = await tx.query(`INSERT INTO schema_migrations (id) VALUES ($1) ON CONFLICT (id) DO NOTHING RETURNING id`, [migration.id]);
+      const claimed = await tx.query(
+        `INSERT INTO schema_migrations (id) VALUES ($1) ON CONFLICT (id) DO NOTHING RETURNING id`,
+        [migration.id],
+      );
       if (claimed.length === 0) return false;
       await tx.exec(migration.sql);
       return true;

@@ -1,8 +1,10 @@
 /**
  * Fraud scoring service (scorers and magic values: see ./scoring). Scoring has no effect,
  * so it keeps no ledger; an Idempotency-Key header is accepted and not required.
- *   POST /score/model  {orderId, customerId, email, total, currency, country, itemCount} → 200 {score, reasons, scorer: "model"}
- *   POST /score/rules  (same body)                                                      → 200 {score, reasons, scorer: "rules"}
+ *   POST /score/model  {orderId, customerId, email, total, currency, country, itemCount}
+ *                      → 200 {score, reasons, scorer: "model"}
+ *   POST /score/rules  (same body)
+ *                      → 200 {score, reasons, scorer: "rules"}
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Router } from 'express';

@@ -33,7 +33,28 @@ export const HIGH_TOTAL = 500_000;
 export const BULK_ITEM_COUNT = 20;
 const REVIEW_BAND = { low: 0.6, high: 0.85 };
 
-const EURO_AREA = ['AT', 'BE', 'CY', 'DE', 'EE', 'ES', 'FI', 'FR', 'GR', 'HR', 'IE', 'IT', 'LT', 'LU', 'LV', 'MT', 'NL', 'PT', 'SI', 'SK'];
+const EURO_AREA = [
+  'AT',
+  'BE',
+  'CY',
+  'DE',
+  'EE',
+  'ES',
+  'FI',
+  'FR',
+  'GR',
+  'HR',
+  'IE',
+  'IT',
+  'LT',
+  'LU',
+  'LV',
+  'MT',
+  'NL',
+  'PT',
+  'SI',
+  'SK',
+];
 /** Where each currency is at home; paying in a currency foreign to the shipping country is a signal. */
 const CURRENCY_COUNTRIES: Record<string, readonly string[]> = {
   EUR: EURO_AREA,
@@ -60,7 +81,10 @@ interface Signal {
 
 const SIGNALS: readonly Signal[] = [
   { reason: 'high_total', applies: (req) => req.total > HIGH_TOTAL },
-  { reason: 'currency_country_mismatch', applies: (req) => CURRENCY_COUNTRIES[req.currency]?.includes(req.country) === false },
+  {
+    reason: 'currency_country_mismatch',
+    applies: (req) => CURRENCY_COUNTRIES[req.currency]?.includes(req.country) === false,
+  },
   { reason: 'bulk_order', applies: (req) => req.itemCount > BULK_ITEM_COUNT },
 ];
 

@@ -19,14 +19,26 @@ export interface ServiceAppOptions {
 }
 
 function isBodyParserError(err: unknown): err is { type: string; status: number; message: string } {
-  return typeof err === 'object' && err !== null && 'type' in err && typeof err.type === 'string' && err.type.startsWith('entity.');
+  return (
+    typeof err === 'object' &&
+    err !== null &&
+    'type' in err &&
+    typeof err.type === 'string' &&
+    err.type.startsWith('entity.')
+  );
 }
 
 export function createServiceApp(options: ServiceAppOptions): Express {
   const log = options.log.child({ service: options.service });
   const app = express();
   app.disable('x-powered-by');
-  app.use(pinoHttp({ logger: log, customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info') }));
+  app.use(
+    pinoHttp({
+      logger: log,
+      customLogLevel: (_req, res, err) =>
+        err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+    }),
+  );
   app.use(express.json({ limit: '256kb' }));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok', service: options.service }));
   app.use(options.faults.router());

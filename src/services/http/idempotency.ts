@@ -33,13 +33,18 @@ export async function runIdempotent(
     if (claimed.length === 0) {
       // jsonb equality ignores key order and whitespace: the same request serialised differently still matches.
       const [stored] = await tx.query<{ same_request: boolean; status_code: number; response: unknown }>(
-        `SELECT request = $3::jsonb AS same_request, status_code, response FROM idempotency_keys WHERE scope = $1 AND key = $2`,
+        `SELECT request = $3::jsonb AS same_request, status_code, response FROM idempotency_keys
+         WHERE scope = $1 AND key = $2`,
         [request.scope, request.key, requestJson],
       );
       if (!stored) throw new Error(`idempotency key ${request.scope}/${request.key} vanished`);
       if (!stored.same_request) {
         return {
-          ...rejection(422, 'idempotency_key_reused', `Idempotency-Key "${request.key}" was already used with a different request`),
+          ...rejection(
+            422,
+            'idempotency_key_reused',
+            `Idempotency-Key "${request.key}" was already used with a different request`,
+          ),
           replayed: false,
         };
       }
@@ -68,10 +73,16 @@ export function idempotentHandler<S extends z.ZodType>(options: {
   return async (req, res) => {
     const key = req.get(IDEMPOTENCY_KEY_HEADER);
     if (!key || key.length > MAX_KEY_LENGTH) {
-      throw new ServiceError(400, 'idempotency_key_required', `an ${IDEMPOTENCY_KEY_HEADER} header of 1 to ${MAX_KEY_LENGTH} characters is required`);
+      throw new ServiceError(
+        400,
+        'idempotency_key_required',
+        `an ${IDEMPOTENCY_KEY_HEADER} header of 1 to ${MAX_KEY_LENGTH} characters is required`,
+      );
     }
     const input = parseInput(options.schema, req.body);
-    const result = await runIdempotent(options.db, { scope: options.scope, key, body: req.body as unknown }, (tx) => options.effect(tx, input, key));
+    const result = await runIdempotent(options.db, { scope: options.scope, key, body: req.body as unknown }, (tx) =>
+      options.effect(tx, input, key),
+    );
     res.status(result.status).set(REPLAYED_HEADER, String(result.replayed)).json(result.body);
   };
 }

@@ -15,6 +15,9 @@ export const DEMO_CATALOGUE: readonly { sku: string; name: string; available: nu
 
 export async function seedCatalogue(db: Queryable, catalogue = DEMO_CATALOGUE): Promise<void> {
   for (const item of catalogue) {
-    await db.query(`INSERT INTO inventory_skus (sku, name, available) VALUES ($1, $2, $3) ON CONFLICT (sku) DO NOTHING`, [item.sku, item.name, item.available]);
+    await db.query(
+      `INSERT INTO inventory_skus (sku, name, available) VALUES ($1, $2, $3) ON CONFLICT (sku) DO NOTHING`,
+      [item.sku, item.name, item.available],
+    );
   }
 }

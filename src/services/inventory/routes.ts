@@ -1,8 +1,11 @@
 /**
  * Inventory service.
- *   POST /reservations          {orderId, items:[{sku, quantity}]}   Idempotency-Key → 201 reservation | 409 out_of_stock
- *   POST /reservations/release  {orderId, reservationKey}            Idempotency-Key → 200 {status: released|not_found, id}
- *   POST /reservations/commit   {orderId, reservationKey}            Idempotency-Key → 200 {reservationId, status: committed}
+ *   POST /reservations          {orderId, items:[{sku, quantity}]}
+ *                               Idempotency-Key → 201 reservation | 409 out_of_stock
+ *   POST /reservations/release  {orderId, reservationKey}
+ *                               Idempotency-Key → 200 {status: released|not_found, id}
+ *   POST /reservations/commit   {orderId, reservationKey}
+ *                               Idempotency-Key → 200 {reservationId, status: committed}
  *   GET  /reservations?orderId= · GET /stock · GET /stock/:sku · PUT /stock/:sku {available, name?} (admin)
  */
 import { Router } from 'express';
@@ -17,16 +20,46 @@ import { commit, listReservations, listStock, release, reserve, setStock } from 
 
 const reserveBody = z.strictObject({ orderId, items: itemLines });
 const reservationRef = z.strictObject({ orderId, reservationKey: idempotencyKeyRef });
-const stockBody = z.strictObject({ available: z.int().min(0).max(10_000_000), name: z.string().min(1).max(200).optional() });
+const stockBody = z.strictObject({
+  available: z.int().min(0).max(10_000_000),
+  name: z.string().min(1).max(200).optional(),
+});
 
 export function inventoryService(db: Database): ServiceParts {
   const business = Router();
-  business.post('/reservations', idempotentHandler({ db, scope: 'inventory.reserve', schema: reserveBody, effect: (tx, input, key) => reserve(tx, input, key) }));
-  business.post('/reservations/release', idempotentHandler({ db, scope: 'inventory.release', schema: reservationRef, effect: (tx, input) => release(tx, input) }));
-  business.post('/reservations/commit', idempotentHandler({ db, scope: 'inventory.commit', schema: reservationRef, effect: (tx, input) => commit(tx, input) }));
+  business.post(
+    '/reservations',
+    idempotentHandler({
+      db,
+      scope: 'inventory.reserve',
+      schema: reserveBody,
+      effect: (tx, input, key) => reserve(tx, input, key),
+    }),
+  );
+  business.post(
+    '/reservations/release',
+    idempotentHandler({
+      db,
+      scope: 'inventory.release',
+      schema: reservationRef,
+      effect: (tx, input) => release(tx, input),
+    }),
+  );
+  business.post(
+    '/reservations/commit',
+    idempotentHandler({
+      db,
+      scope: 'inventory.commit',
+      schema: reservationRef,
+      effect: (tx, input) => commit(tx, input),
+    }),
+  );
 
   const operator = Router();
-  operator.get('/reservations', async (req, res) => void res.json({ reservations: await listReservations(db, orderIdFilter(req)) }));
+  operator.get(
+    '/reservations',
+    async (req, res) => void res.json({ reservations: await listReservations(db, orderIdFilter(req)) }),
+  );
   operator.get('/stock', async (_req, res) => void res.json({ stock: await listStock(db, null) }));
   operator.get('/stock/:sku', async (req, res) => {
     const [level] = await listStock(db, req.params.sku);

@@ -1,7 +1,8 @@
 /**
  * Notifications service: records what would be sent: an email to the customer, or a page to
  * the on-call approvers (`data.approvers`; the customer's email is ignored for pages).
- *   POST /notifications  {orderId, customerId, email, template, data, channel?: "email"|"page"}  Idempotency-Key → 201 {notificationId}
+ *   POST /notifications  {orderId, customerId, email, template, data, channel?: "email"|"page"}
+ *                        Idempotency-Key → 201 {notificationId}
  *   POST /alerts         {orderId, customerId, severity, summary, context}  Idempotency-Key → 201 {alertId}
  *                        the worker's SLA alert webhook (SLA_ALERT_WEBHOOK_URL): recorded as a page
  *                        to the on-call, template "sla-alert", the alert as its data
@@ -34,7 +35,9 @@ type SendInput = z.output<typeof sendBody>;
 /** A page never goes to the customer: it goes to the approvers named in its data. */
 function recipientOf(input: SendInput): string | null {
   if (input.channel === 'email') return input.email.length > 0 ? input.email : null;
-  const approvers = Array.isArray(input.data.approvers) ? input.data.approvers.filter((a): a is string => typeof a === 'string' && a.length > 0) : [];
+  const approvers = Array.isArray(input.data.approvers)
+    ? input.data.approvers.filter((a): a is string => typeof a === 'string' && a.length > 0)
+    : [];
   return approvers.length > 0 ? approvers.join(', ') : 'on-call';
 }
 
@@ -43,9 +46,19 @@ async function send(tx: Queryable, input: SendInput, key: string): Promise<Outco
   if (recipient === null) return rejection(422, 'recipient_missing', 'an email notification needs the customer email');
   const notificationId = newId('ntf');
   await tx.query(
-    `INSERT INTO notifications (notification_id, notification_key, order_id, customer_id, channel, recipient, template, data)
+    `INSERT INTO notifications
+       (notification_id, notification_key, order_id, customer_id, channel, recipient, template, data)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb)`,
-    [notificationId, key, input.orderId, input.customerId, input.channel, recipient, input.template, JSON.stringify(input.data)],
+    [
+      notificationId,
+      key,
+      input.orderId,
+      input.customerId,
+      input.channel,
+      recipient,
+      input.template,
+      JSON.stringify(input.data),
+    ],
   );
   return { status: 201, body: { notificationId } };
 }
@@ -62,24 +75,39 @@ const alertBody = z.strictObject({
 async function raiseAlert(tx: Queryable, input: z.output<typeof alertBody>, key: string): Promise<Outcome> {
   const alertId = newId('ntf');
   await tx.query(
-    `INSERT INTO notifications (notification_id, notification_key, order_id, customer_id, channel, recipient, template, data)
+    `INSERT INTO notifications
+       (notification_id, notification_key, order_id, customer_id, channel, recipient, template, data)
      VALUES ($1, $2, $3, $4, 'page', 'on-call', 'sla-alert', $5::jsonb)`,
-    [alertId, key, input.orderId, input.customerId, JSON.stringify({ severity: input.severity, summary: input.summary, ...input.context })],
+    [
+      alertId,
+      key,
+      input.orderId,
+      input.customerId,
+      JSON.stringify({ severity: input.severity, summary: input.summary, ...input.context }),
+    ],
   );
   return { status: 201, body: { alertId } };
 }
 
 export function notificationsService(db: Database): ServiceParts {
   const business = Router();
-  business.post('/notifications', idempotentHandler({ db, scope: 'notifications.send', schema: sendBody, effect: send }));
-  business.post('/alerts', idempotentHandler({ db, scope: 'notifications.alert', schema: alertBody, effect: raiseAlert }));
+  business.post(
+    '/notifications',
+    idempotentHandler({ db, scope: 'notifications.send', schema: sendBody, effect: send }),
+  );
+  business.post(
+    '/alerts',
+    idempotentHandler({ db, scope: 'notifications.alert', schema: alertBody, effect: raiseAlert }),
+  );
 
   const operator = Router();
   operator.get('/notifications', async (req, res) => {
     const channel = typeof req.query.channel === 'string' ? req.query.channel : null;
     const rows = await db.query(
-      `SELECT notification_id, notification_key, order_id, customer_id, channel, recipient, template, data, created_at FROM notifications
-       WHERE ($1::text IS NULL OR order_id = $1) AND ($2::text IS NULL OR channel = $2) ORDER BY created_at, notification_id`,
+      `SELECT notification_id, notification_key, order_id, customer_id, channel, recipient, template, data, created_at
+       FROM notifications
+       WHERE ($1::text IS NULL OR order_id = $1) AND ($2::text IS NULL OR channel = $2)
+       ORDER BY created_at, notification_id`,
       [orderIdFilter(req), channel],
     );
     res.json({

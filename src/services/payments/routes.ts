@@ -1,6 +1,7 @@
 /**
  * Payments service (outcomes by customer id: see ./outcomes).
- *   POST /charges  {orderId, customerId, amount, currency}  Idempotency-Key → 201 charge | 402 {payment_declined|insufficient_funds|fraud_suspected}
+ *   POST /charges  {orderId, customerId, amount, currency}  Idempotency-Key
+ *                  → 201 charge | 402 {payment_declined|insufficient_funds|fraud_suspected}
  *   POST /refunds  {orderId, captureKey}                    Idempotency-Key → 200 {status: refunded|not_found, id}
  *   GET  /charges?orderId= · GET /refunds?orderId=
  */
@@ -18,8 +19,24 @@ const refundBody = z.strictObject({ orderId, captureKey: idempotencyKeyRef });
 
 export function paymentsService(db: Database): ServiceParts {
   const business = Router();
-  business.post('/charges', idempotentHandler({ db, scope: 'payments.capture', schema: captureBody, effect: (tx, input, key) => capture(tx, input, key) }));
-  business.post('/refunds', idempotentHandler({ db, scope: 'payments.refund', schema: refundBody, effect: (tx, input, key) => refund(tx, input, key) }));
+  business.post(
+    '/charges',
+    idempotentHandler({
+      db,
+      scope: 'payments.capture',
+      schema: captureBody,
+      effect: (tx, input, key) => capture(tx, input, key),
+    }),
+  );
+  business.post(
+    '/refunds',
+    idempotentHandler({
+      db,
+      scope: 'payments.refund',
+      schema: refundBody,
+      effect: (tx, input, key) => refund(tx, input, key),
+    }),
+  );
 
   const operator = Router();
   operator.get('/charges', async (req, res) => void res.json({ charges: await listCharges(db, orderIdFilter(req)) }));

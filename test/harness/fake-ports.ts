@@ -6,9 +6,18 @@
  * scriptable: fail N times, answer 429 with a Retry-After, hang until aborted, or take effect
  * and then hang (the "response lost" case).
  */
-import type { AlertsPort, OrderAlert } from '../../src/activities/alerts';
+import type { AlertsPort, OrderAlert } from '../../src/activities/ports';
 import { InvalidRequestError, OutOfStockError, RateLimitedError } from '../../src/activities/errors';
-import type { CallOptions, Charge, CompensationResult, DownstreamPorts, FraudAssessment, Reservation, Shipment } from '../../src/activities/ports';
+import type { Carrier } from '../../src/workflows/order-types';
+import type {
+  CallOptions,
+  Charge,
+  CompensationResult,
+  DownstreamPorts,
+  FraudAssessment,
+  Reservation,
+  Shipment,
+} from '../../src/activities/ports';
 
 export type Operation =
   | 'inventory.reserve'
@@ -16,12 +25,12 @@ export type Operation =
   | 'inventory.commit'
   | 'payments.capture'
   | 'payments.refund'
-  | 'carrier.primary'
-  | 'carrier.backup'
-  | 'carrier.primary.void'
-  | 'carrier.backup.void'
-  | 'fraud.model'
-  | 'fraud.rules'
+  | 'primaryCarrier.dispatch'
+  | 'backupCarrier.dispatch'
+  | 'primaryCarrier.voidShipment'
+  | 'backupCarrier.voidShipment'
+  | 'fraudModel.score'
+  | 'fraudRules.score'
   | 'notifications.send'
   | 'alerts.raise';
 
@@ -173,10 +182,17 @@ export class FakeInventory {
   readonly stock = new Map<string, number>();
   /** The reservations ledger, by the key of the reserve call. */
   readonly reservations = new Map<string, ReservationRow>();
-  private readonly results = { reserve: new KeyStore<Reservation>(), release: new KeyStore<CompensationResult>(), commit: new KeyStore<Reservation>() };
+  private readonly results = {
+    reserve: new KeyStore<Reservation>(),
+    release: new KeyStore<CompensationResult>(),
+    commit: new KeyStore<Reservation>(),
+  };
   private seq = 0;
 
-  constructor(private readonly faults: FaultScript, stock: Record<string, number>) {
+  constructor(
+    private readonly faults: FaultScript,
+    stock: Record<string, number>,
+  ) {
     for (const [sku, qty] of Object.entries(stock)) this.stock.set(sku, qty);
   }
 
@@ -187,7 +203,12 @@ export class FakeInventory {
           const short = req.items.find((i) => (this.stock.get(i.sku) ?? 0) < i.quantity);
           if (short) throw new OutOfStockError('inventory', `not enough ${short.sku}`, { sku: short.sku });
           for (const i of req.items) this.stock.set(i.sku, (this.stock.get(i.sku) ?? 0) - i.quantity);
-          const row = { reservationId: `res_${++this.seq}`, orderId: req.orderId, items: req.items.map((i) => ({ ...i })), status: 'reserved' as const };
+          const row = {
+            reservationId: `res_${++this.seq}`,
+            orderId: req.orderId,
+            items: req.items.map((i) => ({ ...i })),
+            status: 'reserved' as const,
+          };
           this.reservations.set(opts.idempotencyKey, row);
           return { reservationId: row.reservationId, status: row.status };
         }),
@@ -197,7 +218,8 @@ export class FakeInventory {
         this.results.release.once(opts.idempotencyKey, () => {
           const row = this.reservations.get(req.reservationKey);
           if (!row || row.status === 'released') return { status: 'not_found', id: null };
-          if (row.status === 'committed') throw new InvalidRequestError('inventory', `reservation ${row.reservationId} is committed`);
+          if (row.status === 'committed')
+            throw new InvalidRequestError('inventory', `reservation ${row.reservationId} is committed`);
           row.status = 'released';
           for (const i of row.items) this.stock.set(i.sku, (this.stock.get(i.sku) ?? 0) + i.quantity);
           return { status: 'released', id: row.reservationId };
@@ -207,7 +229,8 @@ export class FakeInventory {
       this.faults.run('inventory.commit', opts, () =>
         this.results.commit.once(opts.idempotencyKey, () => {
           const row = this.reservations.get(req.reservationKey);
-          if (!row || row.status !== 'reserved') throw new InvalidRequestError('inventory', `no open reservation for ${req.reservationKey}`);
+          if (!row || row.status !== 'reserved')
+            throw new InvalidRequestError('inventory', `no open reservation for ${req.reservationKey}`);
           row.status = 'committed';
           return { reservationId: row.reservationId, status: row.status };
         }),
@@ -233,7 +256,12 @@ export class FakePayments {
     capture: (req, opts) =>
       this.faults.run('payments.capture', opts, () =>
         this.results.capture.once(opts.idempotencyKey, () => {
-          const charge: Charge = { chargeId: `ch_${++this.seq}`, amount: req.amount, currency: req.currency, status: 'captured' };
+          const charge: Charge = {
+            chargeId: `ch_${++this.seq}`,
+            amount: req.amount,
+            currency: req.currency,
+            status: 'captured',
+          };
           this.charges.set(opts.idempotencyKey, charge);
           return { ...charge };
         }),
@@ -259,24 +287,28 @@ export class FakeCarrier {
   private readonly results = new KeyStore<Shipment>();
   private readonly voids = new KeyStore<CompensationResult>();
   private seq = 0;
-  readonly port: DownstreamPorts['carriers']['primary'];
+  readonly port: DownstreamPorts['primaryCarrier'];
 
-  constructor(faults: FaultScript, name: 'primary' | 'backup') {
+  constructor(faults: FaultScript, name: Carrier) {
     this.port = {
       name,
       dispatch: (_req, opts) =>
-        faults.run(`carrier.${name}`, opts, () =>
+        faults.run(`${name}.dispatch`, opts, () =>
           this.results.once(opts.idempotencyKey, () => {
             if (this.voided.has(opts.idempotencyKey)) throw new InvalidRequestError(name, 'dispatch key was voided');
             const n = ++this.seq;
-            const shipment = { shipmentId: `shp_${name}_${n}`, trackingNumber: `TRK-${name.toUpperCase()}-${n}`, carrier: name };
+            const shipment = {
+              shipmentId: `shp_${name}_${n}`,
+              trackingNumber: `TRK-${name.toUpperCase()}-${n}`,
+              carrier: name,
+            };
             this.shipments.set(opts.idempotencyKey, shipment);
             return shipment;
           }),
         ),
       // Its own fault key, so a test can make dispatch sick while the void still answers.
       voidShipment: (req, opts) =>
-        faults.run(`carrier.${name}.void`, opts, () =>
+        faults.run(`${name}.voidShipment`, opts, () =>
           this.voids.once(opts.idempotencyKey, () => {
             const shipment = this.shipments.get(req.shipmentKey) ?? null;
             this.shipments.delete(req.shipmentKey);
@@ -289,7 +321,10 @@ export class FakeCarrier {
 }
 
 export class FakeNotifications {
-  readonly sent = new Map<string, { notificationId: string; channel: string; template: string; data: Record<string, unknown> }>();
+  readonly sent = new Map<
+    string,
+    { notificationId: string; channel: string; template: string; data: Record<string, unknown> }
+  >();
   private readonly results = new KeyStore<{ notificationId: string }>();
   private seq = 0;
 
@@ -304,7 +339,12 @@ export class FakeNotifications {
       this.faults.run('notifications.send', opts, () =>
         this.results.once(opts.idempotencyKey, () => {
           const notificationId = `ntf_${++this.seq}`;
-          this.sent.set(opts.idempotencyKey, { notificationId, channel: req.channel ?? 'email', template: req.template, data: req.data });
+          this.sent.set(opts.idempotencyKey, {
+            notificationId,
+            channel: req.channel ?? 'email',
+            template: req.template,
+            data: req.data,
+          });
           return { notificationId };
         }),
       ),
@@ -343,7 +383,8 @@ export class FakePorts {
   readonly faults: FaultScript;
   readonly inventory: FakeInventory;
   readonly payments: FakePayments;
-  readonly carriers: { primary: FakeCarrier; backup: FakeCarrier };
+  readonly primaryCarrier: FakeCarrier;
+  readonly backupCarrier: FakeCarrier;
   readonly notifications: FakeNotifications;
   readonly alerts: FakeAlerts;
   fraudScore: number;
@@ -353,23 +394,30 @@ export class FakePorts {
     this.faults = new FaultScript(opts.clock ?? Date.now);
     this.inventory = new FakeInventory(this.faults, opts.stock ?? { 'SKU-1': 10, 'SKU-2': 10 });
     this.payments = new FakePayments(this.faults);
-    this.carriers = { primary: new FakeCarrier(this.faults, 'primary'), backup: new FakeCarrier(this.faults, 'backup') };
+    this.primaryCarrier = new FakeCarrier(this.faults, 'primaryCarrier');
+    this.backupCarrier = new FakeCarrier(this.faults, 'backupCarrier');
     this.notifications = new FakeNotifications(this.faults);
     this.alerts = new FakeAlerts(this.faults);
     this.fraudScore = opts.fraudScore ?? 0.1;
     this.fraudReasons = opts.fraudReasons ?? [];
   }
 
-  private scorer(scorer: FraudAssessment['scorer']): DownstreamPorts['fraud']['model'] {
-    return { score: (_req, opts) => this.faults.run(`fraud.${scorer}`, opts, () => ({ score: this.fraudScore, reasons: [...this.fraudReasons], scorer })) };
+  private scorer(scorer: FraudAssessment['scorer']): DownstreamPorts['fraudModel'] {
+    const op = scorer === 'model' ? 'fraudModel.score' : 'fraudRules.score';
+    return {
+      score: (_req, opts) =>
+        this.faults.run(op, opts, () => ({ score: this.fraudScore, reasons: [...this.fraudReasons], scorer })),
+    };
   }
 
   get ports(): DownstreamPorts {
     return {
       inventory: this.inventory.port,
       payments: this.payments.port,
-      carriers: { primary: this.carriers.primary.port, backup: this.carriers.backup.port },
-      fraud: { model: this.scorer('model'), rules: this.scorer('rules') },
+      primaryCarrier: this.primaryCarrier.port,
+      backupCarrier: this.backupCarrier.port,
+      fraudModel: this.scorer('model'),
+      fraudRules: this.scorer('rules'),
       notifications: this.notifications.port,
     };
   }
@@ -381,7 +429,7 @@ export class FakePorts {
       reservations: Object.fromEntries(this.inventory.reservations),
       charges: Object.fromEntries(this.payments.charges),
       refunds: this.payments.refunds,
-      shipments: [...this.carriers.primary.shipments, ...this.carriers.backup.shipments],
+      shipments: [...this.primaryCarrier.shipments, ...this.backupCarrier.shipments],
       notifications: Object.fromEntries(this.notifications.sent),
     });
   }

@@ -1,25 +1,12 @@
 /**
- * High-priority alerts about one order (the SLA watchdog's), posted as JSON to a webhook with
- * the step's idempotency key, so a retried post raises one alert. The body is generic enough
- * for an incident tool's webhook; the reference notifications service records it as a page to
- * the on-call (`POST /alerts`, docs/reference-services.md).
+ * The alerts port over HTTP: high-priority alerts about one order (the SLA watchdog's), posted
+ * as JSON to a webhook with the step's idempotency key, so a retried post raises one alert. The
+ * body is generic enough for an incident tool's webhook; the reference notifications service
+ * records it as a page to the on-call (`POST /alerts`, docs/reference-services.md).
  */
 import { z } from 'zod';
-import { callDownstream } from './clients/http';
-import type { CallOptions } from './ports';
-
-export interface OrderAlert {
-  orderId: string;
-  customerId: string;
-  severity: 'high';
-  summary: string;
-  /** Everything an on-call person needs without opening anything else. */
-  context: Record<string, unknown>;
-}
-
-export interface AlertsPort {
-  raise(alert: OrderAlert, opts: CallOptions): Promise<{ alertId: string | null }>;
-}
+import type { AlertsPort } from '../ports';
+import { callDownstream } from './http';
 
 /** Any 2xx is a delivered alert; an id is kept when the receiver returns one. */
 const anyAnswer = z.unknown();

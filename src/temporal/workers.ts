@@ -1,11 +1,11 @@
 /**
  * The workers of one order task queue: one for the workflows, one per downstream for its
- * activities (the bulkheads: `src/workflows/task-queues.ts`, docs/resilience.md). Shared by
- * the worker process, the tests and `scripts/record-history.ts`, so all run the same set-up.
+ * activities (the bulkheads: `src/workflows/downstreams.ts`, docs/resilience.md). Shared by
+ * the worker process, the tests and `test/replay/record-history.ts`, so all run the same set-up.
  */
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
-import { DEPENDENCIES, dependencyQueue, type Dependency } from '../../workflows/task-queues';
-import { DEFAULT_BULKHEAD_SIZE } from './config';
+import { DEFAULT_BULKHEAD_SIZE } from '../activities/resilience/config';
+import { DOWNSTREAMS, downstreamQueue, type Downstream } from '../workflows/downstreams';
 
 export interface OrderWorkersOptions {
   connection: NativeConnection;
@@ -17,13 +17,17 @@ export interface OrderWorkersOptions {
   /** One activities object for every queue: the circuit breakers inside it are per process. */
   activities: object;
   /** Concurrent activity executions per downstream (its bulkhead size). */
-  concurrency?: Partial<Record<Dependency, number>>;
+  concurrency?: Partial<Record<Downstream, number>>;
   /** Applied to every worker (sinks, heartbeat throttling, shutdown grace…). */
   common?: Partial<WorkerOptions>;
 }
 
 export async function createOrderWorkers(opts: OrderWorkersOptions): Promise<Worker[]> {
-  const base = { connection: opts.connection, ...(opts.namespace ? { namespace: opts.namespace } : {}), ...opts.common };
+  const base = {
+    connection: opts.connection,
+    ...(opts.namespace ? { namespace: opts.namespace } : {}),
+    ...opts.common,
+  };
   // The workflow worker also serves activities on the order queue: activities scheduled there by
   // orders started before the bulkheads existed must still find a worker.
   const workflows = await Worker.create({
@@ -33,12 +37,12 @@ export async function createOrderWorkers(opts: OrderWorkersOptions): Promise<Wor
     activities: opts.activities,
   });
   const bulkheads = await Promise.all(
-    DEPENDENCIES.map((dependency) =>
+    DOWNSTREAMS.map((downstream) =>
       Worker.create({
         ...base,
-        taskQueue: dependencyQueue(opts.taskQueue, dependency),
+        taskQueue: downstreamQueue(opts.taskQueue, downstream),
         activities: opts.activities,
-        maxConcurrentActivityTaskExecutions: opts.concurrency?.[dependency] ?? DEFAULT_BULKHEAD_SIZE,
+        maxConcurrentActivityTaskExecutions: opts.concurrency?.[downstream] ?? DEFAULT_BULKHEAD_SIZE,
       }),
     ),
   );
@@ -48,7 +52,9 @@ export async function createOrderWorkers(opts: OrderWorkersOptions): Promise<Wor
 /** Runs every worker until `fn` settles (or one of them fails), then shuts them all down. */
 export async function runWorkersUntil<T>(workers: Worker[], fn: () => Promise<T>): Promise<T> {
   const runs = workers.map((w) => w.run());
-  const stopped = runs.map((run) => run.then(() => Promise.reject(new Error('a worker stopped before the work was done'))));
+  const stopped = runs.map((run) =>
+    run.then(() => Promise.reject(new Error('a worker stopped before the work was done'))),
+  );
   try {
     return await Promise.race([fn(), ...stopped]);
   } finally {

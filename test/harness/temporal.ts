@@ -6,7 +6,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { executableOption, resolveBinary, TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from '../../src/temporal/binaries';
 import { searchAttributeTypes } from '../../src/temporal/search-attributes';
-import { ORDER_SEARCH_ATTRIBUTES } from '../../src/workflows/search-attributes';
+import { ORDER_SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
 
 const log = (m: string) => process.stderr.write(`${m}\n`);
 
@@ -21,7 +21,10 @@ Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_TEST_LOG_LEVEL
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const executable = executableOption(await resolveBinary(TEMPORAL_TEST_SERVER, { log }));
   const env = await TestWorkflowEnvironment.createTimeSkipping(executable ? { server: { executable } } : undefined);
-  await env.connection.operatorService.addSearchAttributes({ namespace: env.namespace ?? 'default', searchAttributes: searchAttributeTypes() });
+  await env.connection.operatorService.addSearchAttributes({
+    namespace: env.namespace ?? 'default',
+    searchAttributes: searchAttributeTypes(),
+  });
   return env;
 }
 

@@ -10,21 +10,26 @@
  *   awaiting-approval  a total above the approval threshold, recorded while it waits (left open)
  *
  * The order runs on a time-skipping test server against the in-memory fake downstreams of the
- * tests (test/helpers/fake-ports.ts), through the same worker set-up as production
+ * tests (test/harness/fake-ports.ts), through the same worker set-up as production
  * (`createOrderWorkers`): the history is a real one, of the real workflow code. See docs/versioning.md.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { WorkflowHandle } from '@temporalio/client';
-import { createActivities } from '../src/activities';
-import { PaymentDeclinedError } from '../src/activities/errors';
-import { createOrderWorkers, runWorkersUntil } from '../src/activities/resilience/workers';
-import { getOrderStateQuery, ORDER_WORKFLOW_TYPE, orderSearchAttributes, type OrderState } from '../src/workflows/definitions';
-import { OrderStatus } from '../src/workflows/order-status';
-import { DEFAULT_ORDER_POLICY, orderTotal, type OrderInput } from '../src/workflows/order-types';
-import { FakePorts } from '../test/helpers/fake-ports';
-import { createTimeSkippingEnv } from '../test/helpers/temporal';
+import { createActivities } from '../../src/activities';
+import { PaymentDeclinedError } from '../../src/activities/errors';
+import { createOrderWorkers, runWorkersUntil } from '../../src/temporal/workers';
+import {
+  getOrderStateQuery,
+  ORDER_WORKFLOW_TYPE,
+  orderSearchAttributes,
+  type OrderState,
+} from '../../src/workflows/definitions';
+import { OrderStatus } from '../../src/workflows/order-status';
+import { DEFAULT_ORDER_POLICY, orderTotal, type OrderInput } from '../../src/workflows/order-types';
+import { FakePorts } from '../harness/fake-ports';
+import { createTimeSkippingEnv } from '../harness/temporal';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 
 const SCENARIOS = ['happy', 'revoked', 'awaiting-approval'] as const;
@@ -65,17 +70,23 @@ async function record(scenario: Scenario, out: string): Promise<void> {
   const env = await createTimeSkippingEnv();
   try {
     const fakes = new FakePorts();
-    if (scenario === 'revoked') fakes.faults.fail('payments.capture', 1, () => new PaymentDeclinedError('payments', 'card declined'));
+    if (scenario === 'revoked')
+      fakes.faults.fail('payments.capture', 1, () => new PaymentDeclinedError('payments', 'card declined'));
     const taskQueue = `record-history-${scenario}`;
     const workers = await createOrderWorkers({
       connection: env.nativeConnection,
       taskQueue,
-      workflowsPath: require.resolve('../src/workflows'),
+      workflowsPath: require.resolve('../../src/workflows/order-fulfillment'),
       activities: createActivities({ ports: fakes.ports, random: () => 0 }),
     });
     const input = fixtureOrder(scenario);
     const state = await runWorkersUntil(workers, async () => {
-      const handle = await env.client.workflow.start(ORDER_WORKFLOW_TYPE, { args: [input], taskQueue, workflowId: input.orderId, typedSearchAttributes: orderSearchAttributes(input) });
+      const handle = await env.client.workflow.start(ORDER_WORKFLOW_TYPE, {
+        args: [input],
+        taskQueue,
+        workflowId: input.orderId,
+        typedSearchAttributes: orderSearchAttributes(input),
+      });
       const result = await settled(handle, scenario);
       const history = await handle.fetchHistory();
       fs.mkdirSync(path.dirname(out), { recursive: true });
@@ -84,7 +95,8 @@ async function record(scenario: Scenario, out: string): Promise<void> {
       if (scenario === 'awaiting-approval') await handle.terminate('fixture recorded');
       return result;
     });
-    if (state.status !== EXPECTED[scenario]) throw new Error(`scenario ${scenario} ended ${state.status}, expected ${EXPECTED[scenario]}`);
+    if (state.status !== EXPECTED[scenario])
+      throw new Error(`scenario ${scenario} ended ${state.status}, expected ${EXPECTED[scenario]}`);
     process.stdout.write(`recorded ${scenario} (${state.status}, ${state.transitions.length} transitions) to ${out}\n`);
   } finally {
     await env.teardown();
@@ -95,7 +107,9 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { scenario: { type: 'string' }, out: { type: 'string' } } });
   const scenario = values.scenario as Scenario | undefined;
   if (!scenario || !SCENARIOS.includes(scenario)) {
-    throw new Error(`usage: record-history --scenario ${SCENARIOS.join('|')} [--out test/fixtures/histories/<name>.json]`);
+    throw new Error(
+      `usage: record-history --scenario ${SCENARIOS.join('|')} [--out test/fixtures/histories/<name>.json]`,
+    );
   }
   await record(scenario, values.out ?? path.join('test', 'fixtures', 'histories', `${scenario}.json`));
 }

@@ -8,12 +8,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Express } from 'express';
 import { loadResilienceConfig } from '../../src/activities/resilience/config';
 import { DownstreamBreakers } from '../../src/activities/resilience/circuit-breakers';
-import { createOrderWorkers, runWorkers } from '../../src/activities/resilience/workers';
+import { createOrderWorkers, runWorkers } from '../../src/temporal/workers';
 import { createApp } from '../../src/api/app';
 import { createProductionActivities } from '../../src/worker';
 import { testConfig } from '../api/harness';
-import { createTimeSkippingEnv } from '../helpers/temporal';
-import { downstreamConfigFor, startTestServices, type TestServices } from '../services/support';
+import { createTimeSkippingEnv } from '../harness/temporal';
+import { downstreamConfigFor, startTestServices, type TestServices } from '../services/harness';
 
 export interface Stack {
   env: TestWorkflowEnvironment;
@@ -30,8 +30,11 @@ export async function startStack(): Promise<Stack> {
   const workers = await createOrderWorkers({
     connection: env.nativeConnection,
     taskQueue,
-    workflowsPath: require.resolve('../../src/workflows'),
-    activities: createProductionActivities({ downstream: downstreamConfigFor(services), resilience, webUiUrl: 'http://localhost:8233' }, breakers),
+    workflowsPath: require.resolve('../../src/workflows/order-fulfillment'),
+    activities: createProductionActivities(
+      { downstream: downstreamConfigFor(services), resilience, webUiUrl: 'http://localhost:8233' },
+      breakers,
+    ),
   });
   const running = runWorkers(workers);
   const app = createApp({ client: env.client, config: testConfig({ TEMPORAL_TASK_QUEUE: taskQueue }) });

@@ -17,26 +17,34 @@ export interface TestServices extends ReferenceServices {
 
 export async function startTestServices(options: { fraudModelSlowMs?: number } = {}): Promise<TestServices> {
   const pgUrl = process.env.TEST_DATABASE_URL;
-  const db = await openDatabase(pgUrl ? { kind: 'postgres', url: pgUrl, schema: `test_${randomUUID().replace(/-/g, '')}` } : { kind: 'memory' });
+  const db = await openDatabase(
+    pgUrl ? { kind: 'postgres', url: pgUrl, schema: `test_${randomUUID().replace(/-/g, '')}` } : { kind: 'memory' },
+  );
   const services = await startReferenceServices({ db, fraudModelSlowMs: options.fraudModelSlowMs ?? 2000 });
   return {
     ...services,
     db,
     async stop() {
       await services.close();
-      if (db.kind === 'postgres') await db.exec(`DROP SCHEMA IF EXISTS ${(await db.query<{ s: string }>('SELECT current_schema() AS s'))[0]?.s} CASCADE`);
+      if (db.kind === 'postgres')
+        await db.exec(
+          `DROP SCHEMA IF EXISTS ${(await db.query<{ s: string }>('SELECT current_schema() AS s'))[0]?.s} CASCADE`,
+        );
       await db.close();
     },
   };
 }
 
 /** The worker's downstream configuration, pointed at these services. */
-export function downstreamConfigFor(services: ReferenceServices, overrides: Record<string, string> = {}): DownstreamConfig {
+export function downstreamConfigFor(
+  services: ReferenceServices,
+  overrides: Record<string, string> = {},
+): DownstreamConfig {
   return loadConfig(downstreamSchema, {
     INVENTORY_URL: services.urls.inventory,
     PAYMENTS_URL: services.urls.payments,
-    CARRIER_PRIMARY_URL: services.urls.carrierPrimary,
-    CARRIER_BACKUP_URL: services.urls.carrierBackup,
+    PRIMARY_CARRIER_URL: services.urls.primaryCarrier,
+    BACKUP_CARRIER_URL: services.urls.backupCarrier,
     FRAUD_URL: services.urls.fraud,
     NOTIFICATIONS_URL: services.urls.notifications,
     ...overrides,
@@ -47,14 +55,24 @@ export function unique(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
 
-export async function http(baseUrl: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+export async function http(
+  baseUrl: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+) {
   const res = await fetch(`${baseUrl}${path}`, {
     method,
     headers: { 'content-type': 'application/json', ...headers },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();
-  return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as Record<string, unknown> & { error?: { code: string } } };
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: (text ? JSON.parse(text) : undefined) as Record<string, unknown> & { error?: { code: string } },
+  };
 }
 
 /** POST with an Idempotency-Key. */

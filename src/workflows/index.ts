@@ -1,1 +1,0 @@
-export { orderFulfillment } from './order-fulfillment';
