@@ -4,7 +4,8 @@
  *    circuit breaker is open or its retries ran out, and records the switch (`state.fallbacks`);
  *    when the primary may have acted without answering, that is given up first (`abandon`);
  *  - a step whose retries ran out (alternative included) parks the order in NEEDS_ATTENTION
- *    and runs again when an operator retries it;
+ *    and runs again when an operator retries it, from where it stopped: a step that left its
+ *    primary never goes back to it;
  *  - a business rejection or a cancellation goes on to the saga, which compensates.
  * Orders started before these paths existed keep their old route (`versions.ts`).
  */
@@ -53,6 +54,8 @@ export function dependencyGaveOut(err: unknown): boolean {
 }
 
 export class ForwardSteps {
+  private readonly ways = new Map<OrderStep, Way>();
+
   constructor(
     private readonly order: OrderRecorder,
     private readonly parking: ParkingLot,
@@ -89,14 +92,42 @@ export class ForwardSteps {
     call: Call<T>,
     alternative?: Alternative<T>,
   ): Promise<T> {
-    try {
-      return await this.order.step(step, call);
-    } catch (err) {
-      if (!alternative || !dependencyGaveOut(err) || !patched(Patches.fallbackPaths)) throw err;
-      if (alternative.abandon && mayHaveReachedPrimary(err))
-        await this.order.step(alternative.abandon.step, alternative.abandon.call);
-      this.order.recordFallback(step, alternative.from, alternative.to, err);
-      return this.order.step(alternative.step ?? step, alternative.call);
+    let way = this.ways.get(step) ?? { path: 'primary' };
+    // Orders started before this rule went back to the primary on an operator's retry.
+    if (way.path !== 'primary' && !patched(Patches.stayOnAlternative)) way = { path: 'primary' };
+    if (way.path === 'primary') {
+      try {
+        return await this.order.step(step, call);
+      } catch (err) {
+        if (!alternative || !dependencyGaveOut(err) || !patched(Patches.fallbackPaths)) throw err;
+        way = { path: alternative.abandon && mayHaveReachedPrimary(err) ? 'abandoning' : 'alternative', cause: err };
+        this.ways.set(step, way);
+      }
     }
+    if (!alternative) throw new Error(`${step} left its primary path without an alternative`);
+    if (way.path === 'abandoning' && alternative.abandon) {
+      // Run again on every retry until it answers: giving up is idempotent, and final downstream.
+      await this.order.step(alternative.abandon.step, alternative.abandon.call);
+      way = { path: 'alternative', cause: way.cause };
+      this.ways.set(step, way);
+    }
+    if (!way.recorded) {
+      this.order.recordFallback(step, alternative.from, alternative.to, way.cause);
+      this.ways.set(step, { ...way, recorded: true });
+    }
+    return this.order.step(alternative.step ?? step, alternative.call);
   }
+}
+
+/**
+ * How far a step with an alternative has moved from its primary; it never moves back. Once the
+ * primary was passed over, or its request given up (`abandoning`, then `alternative`), a retry
+ * resumes there: going back could ship what was voided, or ship twice.
+ */
+interface Way {
+  path: 'primary' | 'abandoning' | 'alternative';
+  /** The failure that made the step leave its primary. */
+  cause?: unknown;
+  /** Whether the switch is in `state.fallbacks` yet. */
+  recorded?: boolean;
 }

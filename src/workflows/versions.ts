@@ -13,4 +13,10 @@ export const Patches = {
   parkOnExhaustedRetries: 'park-on-exhausted-retries',
   /** COMPLETED as soon as the goods are out and the stock committed; the customer mail follows (v1 mailed first). */
   notifyAfterCompletion: 'notify-after-completion',
+  /**
+   * An operator's retry of a step that left its primary (passed over, or its request voided)
+   * resumes on the alternative, re-running an unfinished void first (v1: back to the primary,
+   * which could complete an order on a voided shipment, or refund one both carriers could ship).
+   */
+  stayOnAlternative: 'stay-on-alternative',
 } as const;

@@ -8,6 +8,7 @@
  */
 import type { AlertsPort, OrderAlert } from '../../src/activities/ports';
 import { InvalidRequestError, OutOfStockError, RateLimitedError } from '../../src/activities/errors';
+import type { OrderLedger } from '../../src/services/ledger-invariant';
 import type { Carrier } from '../../src/workflows/order-types';
 import type {
   CallOptions,
@@ -293,9 +294,10 @@ export class FakeCarrier {
     this.port = {
       name,
       dispatch: (_req, opts) =>
-        faults.run(`${name}.dispatch`, opts, () =>
-          this.results.once(opts.idempotencyKey, () => {
-            if (this.voided.has(opts.idempotencyKey)) throw new InvalidRequestError(name, 'dispatch key was voided');
+        faults.run(`${name}.dispatch`, opts, () => {
+          // Like the reference carrier: a voided key is refused, even where a dispatch had landed.
+          if (this.voided.has(opts.idempotencyKey)) throw new InvalidRequestError(name, 'dispatch key was voided');
+          return this.results.once(opts.idempotencyKey, () => {
             const n = ++this.seq;
             const shipment = {
               shipmentId: `shp_${name}_${n}`,
@@ -304,8 +306,8 @@ export class FakeCarrier {
             };
             this.shipments.set(opts.idempotencyKey, shipment);
             return shipment;
-          }),
-        ),
+          });
+        }),
       // Its own fault key, so a test can make dispatch sick while the void still answers.
       voidShipment: (req, opts) =>
         faults.run(`${name}.voidShipment`, opts, () =>
@@ -419,6 +421,32 @@ export class FakePorts {
       fraudModel: this.scorer('model'),
       fraudRules: this.scorer('rules'),
       notifications: this.notifications.port,
+    };
+  }
+
+  /** Every ledger row of one order, for the ledger invariant (`src/services/ledger-invariant.ts`). */
+  ledgerOf(orderId: string): OrderLedger {
+    const mine = (key: string) => key.startsWith(`${orderId}:`);
+    const charges = [...this.payments.charges].filter(([key]) => mine(key));
+    const shipments = (carrier: FakeCarrier, name: Carrier) => [
+      ...[...carrier.shipments.keys()]
+        .filter(mine)
+        .map((key) => ({ carrier: name, key, status: 'dispatched' as const })),
+      ...[...carrier.voided.keys()].filter(mine).map((key) => ({ carrier: name, key, status: 'voided' as const })),
+    ];
+    return {
+      charges: charges.map(([key, c]) => ({ key, status: c.status, amount: c.amount })),
+      refunds: this.payments.refunds.flatMap((r) => {
+        const charged = charges.find(([, c]) => c.chargeId === r.chargeId);
+        return charged ? [{ captureKey: charged[0], amount: r.amount }] : [];
+      }),
+      reservations: [...this.inventory.reservations]
+        .filter(([key]) => mine(key))
+        .map(([key, r]) => ({ key, status: r.status })),
+      shipments: [
+        ...shipments(this.primaryCarrier, 'primaryCarrier'),
+        ...shipments(this.backupCarrier, 'backupCarrier'),
+      ],
     };
   }
 

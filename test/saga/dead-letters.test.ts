@@ -97,7 +97,7 @@ test('a dead letter parked before dispatch can be given up: the cancellation rel
   });
 });
 
-test('when the backup path gives out too, the order parks at that step and the retry tries the primary again', async () => {
+test('when the alternative gives out too, the order parks at that step and the retry resumes on the alternative', async () => {
   await withSagaWorker(saga, async ({ fakes, start }) => {
     fakes.faults
       .failAlways('fraudModel.score', () => new DownstreamUnavailableError('fraud', '503'))
@@ -112,8 +112,11 @@ test('when the backup path gives out too, the order parks at that step and the r
     );
 
     fakes.faults.heal('fraudModel.score').heal('fraudRules.score');
+    const modelCalls = fakes.faults.callsOf('fraudModel.score').length;
     const resumed = await handle.executeUpdate(retryParkedOrderUpdate, { args: [{ operator: 'ops' }] });
     assert.equal(resumed.status, OrderStatus.COMPLETED);
-    assert.equal(resumed.fraud?.scorer, 'model');
+    // A step that left its primary never goes back to it (for a carrier that could ship twice).
+    assert.equal(resumed.fraud?.scorer, 'rules');
+    assert.equal(fakes.faults.callsOf('fraudModel.score').length, modelCalls, 'the model was not asked again');
   });
 });

@@ -95,7 +95,7 @@ test('a primary dispatch that took effect but never answered is voided before th
   });
 });
 
-test('when the primary cannot confirm a void the order parks, and an operator retry ships it once with the primary', async () => {
+test('when the primary cannot confirm a void the order parks; an operator retry finishes the void and ships once with the backup', async () => {
   await withSagaWorker(saga, async ({ fakes, start }) => {
     fakes.faults.effectThen('primaryCarrier.dispatch', lostAnswer).fail('primaryCarrier.dispatch', 9, lostAnswer);
     fakes.faults.failAlways('primaryCarrier.voidShipment', lostAnswer);
@@ -119,13 +119,75 @@ test('when the primary cannot confirm a void the order parks, and an operator re
     assert.notEqual(resumed.status, OrderStatus.NEEDS_ATTENTION);
     const state = await handle.result();
     assert.equal(state.status, OrderStatus.COMPLETED);
+    // A void once started is finished, never undone: it may have landed unanswered, and then
+    // the primary refuses the key. So the landed shipment is cancelled and the backup ships.
+    assert.equal(state.shipment?.carrier, 'backupCarrier');
+    assert.equal(fakes.primaryCarrier.voided.get(`${state.orderId}:dispatchShipment`)?.shipmentId, landed.shipmentId);
+    assert.equal(fakes.primaryCarrier.shipments.size, 0);
+    assert.equal(fakes.backupCarrier.shipments.size, 1);
     assert.equal(
-      state.shipment?.shipmentId,
-      landed.shipmentId,
-      'the retry got the shipment that had landed, under the same key',
+      fakes.faults.callsOf('primaryCarrier.dispatch').length,
+      10,
+      'no dispatch on the primary after the void',
     );
-    assert.equal(fakes.primaryCarrier.shipments.size, 1);
-    assert.equal(fakes.backupCarrier.shipments.size, 0);
+  });
+});
+
+/** Runs `order` until it parks, then heals every carrier and retries it as an operator would. */
+async function parkThenRetryWithCarriersBack(
+  fakes: Parameters<Parameters<typeof withSagaWorker>[1]>[0]['fakes'],
+  handle: Awaited<ReturnType<Parameters<Parameters<typeof withSagaWorker>[1]>[0]['start']>>,
+) {
+  await saga.env.sleep('15 minutes');
+  const parked = await waitForState(handle, (s) => s.status === OrderStatus.NEEDS_ATTENTION).catch(
+    async (err: unknown) => {
+      await handle.terminate('test failed').catch(() => undefined);
+      throw err;
+    },
+  );
+  assert.equal(parked.parked?.step, 'dispatchShipment');
+  assert.deepEqual(
+    parked.fallbacks?.map((f) => [f.from, f.to]),
+    [['primaryCarrier', 'backupCarrier']],
+  );
+  for (const op of ['primaryCarrier.dispatch', 'primaryCarrier.voidShipment', 'backupCarrier.dispatch'] as const)
+    fakes.faults.heal(op);
+  await handle.executeUpdate(retryParkedOrderUpdate, {
+    args: [{ operator: 'ops:grace', reason: 'carriers are back' }],
+  });
+  return handle.result();
+}
+
+test('a primary dispatch lands unanswered, is voided, the backup is down: after the operator retry the backup ships, never the voided primary', async () => {
+  await withSagaWorker(saga, async ({ fakes, start }) => {
+    fakes.faults.effectThen('primaryCarrier.dispatch', lostAnswer).fail('primaryCarrier.dispatch', 9, lostAnswer);
+    fakes.faults.failAlways('backupCarrier.dispatch', unavailable('carrier'));
+    const handle = await start(orderInput());
+    const state = await parkThenRetryWithCarriersBack(fakes, handle);
+    assert.equal(state.status, OrderStatus.COMPLETED);
+    assert.equal(state.shipment?.carrier, 'backupCarrier');
+    assert.equal(fakes.primaryCarrier.shipments.size, 0, 'the voided primary shipment stays cancelled');
+    assert.equal(fakes.backupCarrier.shipments.size, 1, 'exactly one live shipment');
+    assert.equal(
+      fakes.faults.callsOf('primaryCarrier.dispatch').length,
+      10,
+      'the retry never went back to the primary',
+    );
+  });
+});
+
+test('a primary that only answers 503 has its key voided, the backup is down: after the operator retry the order completes with the backup', async () => {
+  await withSagaWorker(saga, async ({ fakes, start }) => {
+    fakes.faults.failAlways('primaryCarrier.dispatch', unavailable('carrier'));
+    fakes.faults.failAlways('backupCarrier.dispatch', unavailable('carrier'));
+    const input = orderInput();
+    const handle = await start(input);
+    const state = await parkThenRetryWithCarriersBack(fakes, handle);
+    assert.equal(state.status, OrderStatus.COMPLETED, `ended ${state.status}: ${state.lastError?.message ?? ''}`);
+    assert.equal(state.shipment?.carrier, 'backupCarrier');
+    assert.equal(fakes.backupCarrier.shipments.size, 1);
+    assert.equal(fakes.primaryCarrier.shipments.size, 0);
+    assert.equal(fakes.payments.netCharged(), input.total, 'charged once, not refunded');
   });
 });
 

@@ -16,6 +16,7 @@ import {
 import { createActivities, type BackoffSettings } from '../../src/activities';
 import { DownstreamBreakers, withCircuitBreakers } from '../../src/activities/resilience/circuit-breakers';
 import type { BreakerName, BreakerSettings } from '../../src/activities/resilience/config';
+import { ledgerViolations } from '../../src/services/ledger-invariant';
 import { createOrderWorkers, runWorkersUntil } from '../../src/temporal/workers';
 import type { Downstream } from '../../src/workflows/downstreams';
 import {
@@ -123,14 +124,40 @@ export async function withSagaWorker<T>(
     // Cancellation reaches an activity on its next heartbeat: keep that quick in tests.
     common: { sinks, maxHeartbeatThrottleInterval: '100 ms', ...opts.worker },
   });
-  const start: RunContext['start'] = (input) =>
-    saga.env.client.workflow.start<OrderWorkflow>(ORDER_WORKFLOW_TYPE, {
+  const started: { handle: OrderHandle; input: OrderInput }[] = [];
+  const start: RunContext['start'] = async (input) => {
+    const handle = await saga.env.client.workflow.start<OrderWorkflow>(ORDER_WORKFLOW_TYPE, {
       args: [input],
       taskQueue,
       workflowId: input.orderId,
       typedSearchAttributes: orderSearchAttributes(input),
     });
-  return runWorkersUntil(workers, () => fn({ taskQueue, fakes, breakers, logs, start }));
+    started.push({ handle, input });
+    return handle;
+  };
+  return runWorkersUntil(workers, async () => {
+    const result = await fn({ taskQueue, fakes, breakers, logs, start });
+    await assertLedgersKeepThePromise(started, fakes);
+    return result;
+  });
+}
+
+/**
+ * After every saga test, the ledger invariant for every order it started: COMPLETED ⇔ one live
+ * shipment, the total captured, the stock committed; any other end ⇒ nothing kept, shipped or
+ * reserved; never anything applied twice. Orders a test terminated are left out.
+ */
+async function assertLedgersKeepThePromise(
+  started: { handle: OrderHandle; input: OrderInput }[],
+  fakes: FakePorts,
+): Promise<void> {
+  for (const { handle, input } of started) {
+    const { status } = await handle.describe();
+    if (status.name === 'TERMINATED' || status.name === 'FAILED') continue;
+    const state = status.name === 'COMPLETED' ? await handle.result() : await handle.query(getOrderStateQuery);
+    const violations = ledgerViolations({ status: state.status, total: input.total }, fakes.ledgerOf(input.orderId));
+    assert.deepEqual(violations, [], `the ledgers of ${input.orderId} (${state.status}) break the invariant`);
+  }
 }
 
 let orderSeq = 0;

@@ -41,6 +41,21 @@ test('voiding a landed dispatch cancels the shipment, once however often it is r
   );
 });
 
+test('a repeat of a dispatch that landed and was voided since is refused, never answered "shipped"', async () => {
+  const orderId = unique('order');
+  const shipmentKey = `${orderId}:dispatchShipment`;
+  await primary.dispatch(parcel(orderId), { idempotencyKey: shipmentKey });
+  await primary.voidShipment({ orderId, shipmentKey }, { idempotencyKey: `${orderId}:voidShipment` });
+  await assert.rejects(
+    primary.dispatch(parcel(orderId), { idempotencyKey: shipmentKey }),
+    (err: unknown) => err instanceof InvalidRequestError && /voided/.test(err.message),
+  );
+  assert.deepEqual(
+    (await shipmentsOf(orderId)).map((s) => s.status),
+    ['voided'],
+  );
+});
+
 test('voiding a key nothing arrived under refuses a late dispatch with it', async () => {
   const orderId = unique('order');
   const shipmentKey = `${orderId}:dispatchShipment`;

@@ -45,13 +45,18 @@ function trackingNumber(carrier: string): string {
 
 const voidBody = z.strictObject({ orderId, shipmentKey: z.string().min(1).max(200) });
 
-async function dispatch(tx: Queryable, carrier: string, input: DispatchInput, dispatchKey: string): Promise<Outcome> {
+/** 409 when the dispatch key was voided: before its request arrived, or after it shipped (then cancelled). */
+async function voidedKey(tx: Queryable, carrier: string, dispatchKey: string): Promise<Outcome | null> {
   const [voided] = await tx.query(
     `SELECT 1 FROM carrier_shipments WHERE carrier = $1 AND dispatch_key = $2 AND status = 'voided'`,
     [carrier, dispatchKey],
   );
-  if (voided)
-    return rejection(409, 'shipment_voided', `dispatch ${dispatchKey} was voided before it arrived; use a new key`);
+  return voided ? rejection(409, 'shipment_voided', `dispatch ${dispatchKey} was voided; use a new key`) : null;
+}
+
+async function dispatch(tx: Queryable, carrier: string, input: DispatchInput, dispatchKey: string): Promise<Outcome> {
+  const voided = await voidedKey(tx, carrier, dispatchKey);
+  if (voided) return voided;
   if (input.address.postalCode === UNDELIVERABLE_POSTAL_CODE) {
     return rejection(422, 'address_rejected', `${carrier} cannot deliver to postal code ${input.address.postalCode}`);
   }
@@ -115,6 +120,8 @@ export function carrierService(db: Database, carrier: string): ServiceParts {
       scope: `carrier.${carrier}.dispatch`,
       schema: dispatchBody,
       effect: (tx, input, key) => dispatch(tx, carrier, input, key),
+      // A repeat of a dispatch voided since never answers "shipped" again.
+      supersede: (tx, key) => voidedKey(tx, carrier, key),
     }),
   );
   business.post(

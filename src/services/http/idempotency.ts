@@ -18,10 +18,15 @@ export interface IdempotentResult extends Outcome {
   replayed: boolean;
 }
 
+/**
+ * `supersede`: a later fact that outranks the stored answer of a repeat (a dispatch voided
+ * since it was made must not be replayed as shipped); null keeps the stored answer.
+ */
 export async function runIdempotent(
   db: Database,
   request: { scope: string; key: string; body: unknown },
   effect: (tx: Queryable) => Promise<Outcome>,
+  supersede?: (tx: Queryable) => Promise<Outcome | null>,
 ): Promise<IdempotentResult> {
   const requestJson = JSON.stringify(request.body ?? null);
   return db.transaction(async (tx) => {
@@ -48,6 +53,8 @@ export async function runIdempotent(
           replayed: false,
         };
       }
+      const superseding = await supersede?.(tx);
+      if (superseding) return { ...superseding, replayed: false };
       return { status: stored.status_code, body: stored.response, replayed: true };
     }
     const outcome = await effect(tx);
@@ -69,6 +76,8 @@ export function idempotentHandler<S extends z.ZodType>(options: {
   scope: string;
   schema: S;
   effect: (tx: Queryable, input: z.output<S>, key: string) => Promise<Outcome>;
+  /** Checked on a repeat of the key, before its stored answer (see runIdempotent). */
+  supersede?: (tx: Queryable, key: string) => Promise<Outcome | null>;
 }): RequestHandler {
   return async (req, res) => {
     const key = req.get(IDEMPOTENCY_KEY_HEADER);
@@ -80,8 +89,11 @@ export function idempotentHandler<S extends z.ZodType>(options: {
       );
     }
     const input = parseInput(options.schema, req.body);
-    const result = await runIdempotent(options.db, { scope: options.scope, key, body: req.body as unknown }, (tx) =>
-      options.effect(tx, input, key),
+    const result = await runIdempotent(
+      options.db,
+      { scope: options.scope, key, body: req.body as unknown },
+      (tx) => options.effect(tx, input, key),
+      options.supersede && ((tx) => options.supersede!(tx, key)),
     );
     res.status(result.status).set(REPLAYED_HEADER, String(result.replayed)).json(result.body);
   };
