@@ -4,7 +4,7 @@
  * to look next (Web UI, temporal CLI). Reads the same environment as the API.
  *
  *   npm run order -- --scenario happy|declined|insufficient-funds|approval|review|out-of-stock
- *   npm run order -- --show <orderId>
+ *   npm run order -- --show <orderId>        (says whether a worker answered or Temporal's records did)
  *   npm run order -- --list [--status AWAITING_APPROVAL] [--customer cust-1001]
  *   npm run order -- --approve <orderId> [--comment "ok"]    (first approver token)
  *   npm run order -- --reject <orderId> [--comment "no"]     (first approver token)
@@ -140,6 +140,25 @@ function hints(orderId: string, scenario?: Scenario): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/** Where GET /orders/:id took its answer from: the live query, or Temporal's records (no worker answered). */
+function printSource(body: unknown): void {
+  const { source, reason, missing } = body as { source?: unknown; reason?: unknown; missing?: unknown };
+  const lines: string[] = [''];
+  if (source === 'query') {
+    lines.push("Source: the order's live getOrderState query (a worker answered).");
+  } else if (source === 'records') {
+    // `detail` (in the body above) says why and which task queue needs a worker.
+    lines.push(`Source: Temporal's records, not a live query (${String(reason)}).`);
+    const absent = Array.isArray(missing) ? missing.map(String) : [];
+    lines.push(
+      absent.length > 0
+        ? `Missing (needs a worker): ${absent.join(', ')}`
+        : 'Nothing is missing: this is the full final state.',
+    );
+  }
+  if (lines.length > 1) process.stdout.write(`${lines.join('\n')}\n`);
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -182,16 +201,15 @@ async function main(): Promise<number> {
     if (typeof orderId === 'string') hints(orderId, scenario);
     return exitCode(res.status);
   }
-  if (values.show)
-    return exitCode(
-      (
-        await send(
-          'GET',
-          `${base}/orders/${encodeURIComponent(values.show)}`,
-          bearer(['viewer', 'operator', 'approver']),
-        )
-      ).status,
+  if (values.show) {
+    const res = await send(
+      'GET',
+      `${base}/orders/${encodeURIComponent(values.show)}`,
+      bearer(['viewer', 'operator', 'approver']),
     );
+    if (res.status === 200) printSource(res.body);
+    return exitCode(res.status);
+  }
   if (values.list) {
     const query = new URLSearchParams({
       ...(values.status ? { status: values.status } : {}),

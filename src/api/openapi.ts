@@ -9,7 +9,11 @@ import {
   drainReportSchema,
   healthSchema,
   orderAcceptedSchema,
+  orderFromQuerySchema,
+  orderFromRecordsSchema,
   orderPageSchema,
+  orderReadSchema,
+  orderRecordsSchema,
   orderStateSchema,
   orderSummarySchema,
   problemSchema,
@@ -194,12 +198,20 @@ export function buildOpenApiDocument(): JsonObject {
       '/orders/{id}': {
         get: {
           summary: 'Read an order',
+          description:
+            'The order\'s full state from the workflow\'s getOrderState query (`source: "query"`). ' +
+            'A query needs a worker: when none answers within about a second (workers down, deploying, ' +
+            "scaled to zero), or the workflow cannot answer, the order is read from Temporal's records " +
+            'instead (`source: "records"`): the status from the OrderStatus search attribute, the ' +
+            'workflow status, times, search attributes and memo, and `missing` lists the state fields ' +
+            'that need a worker. A completed order is always read from its records: its result is its ' +
+            'full final state (`missing` empty), so no worker has to replay it. Requires any bearer token.',
           operationId: 'getOrder',
           tags: ['orders'],
           security: bearer,
           parameters: [orderIdParameter],
           responses: {
-            '200': json('OrderState', 'The order state.'),
+            '200': json('Order', 'The order: the live query answer or its records; `source` says which.'),
             ...problems('unauthenticated', 'forbidden', 'order-not-found', 'temporal-unavailable'),
           },
         },
@@ -315,6 +327,10 @@ export function buildOpenApiDocument(): JsonObject {
           [
             ['OrderStatus', orderStatusSchema],
             ['OrderState', orderStateSchema],
+            ['Order', orderReadSchema],
+            ['OrderFromQuery', orderFromQuerySchema],
+            ['OrderFromRecords', orderFromRecordsSchema],
+            ['OrderRecords', orderRecordsSchema],
             ['OrderAccepted', orderAcceptedSchema],
             ['OrderSummary', orderSummarySchema],
             ['OrderPage', orderPageSchema],
@@ -326,6 +342,15 @@ export function buildOpenApiDocument(): JsonObject {
           ],
           'output',
         ),
+        // Overrides the generated union with the same oneOf plus its discriminator, for client generators.
+        Order: {
+          oneOf: [ref('OrderFromQuery'), ref('OrderFromRecords')],
+          discriminator: {
+            propertyName: 'source',
+            mapping: { query: ref('OrderFromQuery').$ref, records: ref('OrderFromRecords').$ref },
+          },
+          description: orderReadSchema.meta()?.description,
+        },
       },
       securitySchemes: {
         bearerAuth: {

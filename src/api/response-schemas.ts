@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { OrderState, OrderStep } from '../workflows/definitions';
+import { LIVE_QUERY_TIMEOUT_MS, type OrderRecords, type RecordsReason } from './orders-gateway';
 import { PROBLEM_TYPE_BASE } from './problem';
 import { customerIdSchema, type DrainReport, orderIdSchema, orderRequestSchema, orderStatusSchema } from './schemas';
 
@@ -145,6 +146,77 @@ export const orderStateSchema = z
 
 // Compile-time guard: the published schema describes the workflow's OrderState exactly.
 export const asOrderState = (state: z.output<typeof orderStateSchema>): OrderState => state;
+
+/** The fields of the order state, as `missing` names them in an answer from the records. */
+export const ORDER_STATE_FIELDS = Object.keys(orderStateSchema.shape) as (keyof OrderState)[];
+const orderStateFieldSchema = z.enum(ORDER_STATE_FIELDS as [keyof OrderState, ...(keyof OrderState)[]]);
+
+/** GET /orders/:id with a worker up: the query's answer, unchanged, marked as such. */
+export const orderFromQuerySchema = orderStateSchema
+  .extend({
+    source: z.literal('query').meta({ description: "Answered live by the workflow's getOrderState query." }),
+  })
+  .meta({ description: "The order workflow's state, as its query answers it (a worker answered)." });
+
+const recordsReasons: Record<RecordsReason, string> = {
+  closed: 'the workflow has completed; its result is its final state, read from its history (no query needed)',
+  'no-worker':
+    `no worker answered the state query within ${LIVE_QUERY_TIMEOUT_MS} ms ` +
+    "(or the API's deadline, if shorter): workers down, deploying or scaled to zero",
+  'query-failed': 'a worker took the query but the workflow could not answer it',
+};
+
+export const orderRecordsSchema = z
+  .object({
+    workflowStatus: z.string().meta({ description: 'Temporal execution status, e.g. RUNNING or COMPLETED.' }),
+    startedAt: z.string(),
+    closedAt: z.string().nullable(),
+    taskQueue: z.string().meta({ description: 'The task queue whose workers run the order.' }),
+    historyLength: z.int(),
+    orderStatus: orderStatusSchema
+      .nullable()
+      .meta({ description: 'The OrderStatus search attribute: the status as of the last transition recorded.' }),
+    customerId: customerIdSchema.nullable(),
+    total: z.int().nullable(),
+    currency: z.string().nullable(),
+    requestId: z.string().nullable().meta({ description: 'From the memo: the request that created the order.' }),
+  })
+  .meta({ description: "What Temporal's records say of the order's workflow (describe, search attributes, memo)." });
+
+// Compile-time guard: what the gateway reads from Temporal fits the published schema.
+export const fromOrderRecords = (records: OrderRecords): z.output<typeof orderRecordsSchema> => records;
+
+/**
+ * GET /orders/:id when the query could not be used: Temporal's own records. Every state field
+ * the records do not hold is absent and listed in `missing`; for a completed order the final
+ * state is all there (`missing` is empty).
+ */
+export const orderFromRecordsSchema = z
+  .object({
+    source: z.literal('records').meta({ description: "Read from Temporal's records, not answered by a live query." }),
+    ...orderStateSchema.partial().shape,
+    orderId: orderIdSchema,
+    status: orderStatusSchema.nullable().meta({
+      description:
+        "The final state's status for a completed order; otherwise the OrderStatus search attribute " +
+        '(the status as of the last transition the workflow recorded; null if the order has none).',
+    }),
+    reason: z.enum(Object.keys(recordsReasons) as [RecordsReason, ...RecordsReason[]]).meta({
+      description: `Why the records answered: ${Object.entries(recordsReasons)
+        .map(([reason, text]) => `${reason}: ${text}`)
+        .join('; ')}.`,
+    }),
+    detail: z.string().meta({ description: 'The same, in a sentence for people.' }),
+    missing: z
+      .array(orderStateFieldSchema)
+      .meta({ description: 'Order state fields this answer lacks (they need a worker); empty when complete.' }),
+    records: orderRecordsSchema,
+  })
+  .meta({ description: "The order as Temporal's records show it, without a worker." });
+
+export const orderReadSchema = z
+  .discriminatedUnion('source', [orderFromQuerySchema, orderFromRecordsSchema])
+  .meta({ description: "GET /orders/:id: the live query answer, or Temporal's records; `source` says which." });
 
 export const orderAcceptedSchema = z.object({
   orderId: orderIdSchema,

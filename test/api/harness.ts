@@ -48,6 +48,8 @@ export interface ApiHarness {
   app: Express;
   config: ApiConfig;
   metricsRegistry: Registry;
+  /** Shuts the worker down (as a crash or a deployment would leave the orders); idempotent. */
+  stopWorker(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -65,14 +67,18 @@ export async function startApiHarness(
   const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, ...options.config });
   const metricsRegistry = new Registry();
   const app = createApp({ client: env.client, config, metricsRegistry });
+  const stopWorker = async () => {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+  };
   return {
     env,
     app,
     config,
     metricsRegistry,
+    stopWorker,
     async stop() {
-      worker.shutdown();
-      await running;
+      await stopWorker();
       await env.teardown();
     },
   };
