@@ -1,8 +1,9 @@
 /**
  * The chaos run: the real stack (Temporal dev server, reference services, worker, API) as
  * child processes on ports of its own, a few hundred orders through the API while the
- * downstreams misbehave, the worker killed and restarted mid-saga and one dependency down for a
- * while; then the ledger audit. Exits 1 when any audit figure is not 0. See docs/chaos.md.
+ * downstreams misbehave (and lose answers after the effect), the worker killed and restarted
+ * mid-saga and one dependency down for a while; then the ledger audit against the saga's
+ * invariant. Exits 1 when any audit figure is not 0. See docs/chaos.md.
  *
  *   npm run chaos -- [--orders 300] [--rate 10] [--outage payments] [--outage-seconds 20]
  *                    [--worker-down-seconds 3] [--settle-seconds 240] [--base-port 17230] [--seed 1] [--keep]

@@ -1,38 +1,52 @@
 /**
  * The audit at the end of a chaos run: the services' ledgers (read over their audit listings,
- * which are never faulted) against every order the API accepted. Each figure must be 0.
+ * which are never faulted) against every order the API accepted, checked with the saga's one
+ * invariant (`src/services/ledger-invariant.ts`, shared with the property and saga tests).
+ * Every finding lands in the figure of its rule; each figure must be 0.
  */
+import {
+  ledgerFindings,
+  type LedgerCharge,
+  type LedgerRule,
+  type LedgerReservation,
+  type LedgerShipment,
+  type OrderLedger,
+} from '../../src/services/ledger-invariant';
 import type { OrderState } from '../../src/workflows/definitions';
-import { isTerminal } from '../../src/workflows/order-status';
-import { OrderStatus } from '../../src/workflows/order-status';
+import { isTerminal, OrderStatus } from '../../src/workflows/order-status';
 import { serviceUrl, type Layout } from './stack';
 
-interface Charge {
+/** The rows of the services' listings, as they come (only the fields the audit reads). */
+interface ChargeRow {
   orderId: string;
   captureKey: string;
-  status: 'captured' | 'refunded' | 'declined' | 'voided';
+  status: LedgerCharge['status'];
   amount: number;
 }
-interface Refund {
+interface RefundRow {
   orderId: string;
   captureKey: string;
+  amount: number;
 }
-interface Reservation {
+interface ReservationRow {
   orderId: string;
   reservationKey: string;
-  status: 'reserved' | 'released' | 'committed' | 'voided';
+  status: LedgerReservation['status'];
 }
-interface Shipment {
+interface ShipmentRow {
   orderId: string;
   carrier: string;
-  status: 'dispatched' | 'voided';
+  dispatchKey: string;
+  status: LedgerShipment['status'];
 }
 
+/** Every row of every ledger, all orders: `GET /charges`, `/refunds`, `/reservations`, both carriers' `/shipments`. */
 export interface Ledgers {
-  charges: Charge[];
-  refunds: Refund[];
-  reservations: Reservation[];
-  shipments: Shipment[];
+  charges: ChargeRow[];
+  refunds: RefundRow[];
+  reservations: ReservationRow[];
+  /** Both carriers, voided rows included: the invariant tells a cancelled shipment from a live one. */
+  shipments: ShipmentRow[];
 }
 
 async function list<T>(url: string, field: string): Promise<T[]> {
@@ -43,31 +57,55 @@ async function list<T>(url: string, field: string): Promise<T[]> {
 
 export async function readLedgers(l: Layout): Promise<Ledgers> {
   const [charges, refunds, reservations, primary, backup] = await Promise.all([
-    list<Charge>(`${serviceUrl(l, 'payments')}/charges`, 'charges'),
-    list<Refund>(`${serviceUrl(l, 'payments')}/refunds`, 'refunds'),
-    list<Reservation>(`${serviceUrl(l, 'inventory')}/reservations`, 'reservations'),
-    list<Shipment>(`${serviceUrl(l, 'primaryCarrier')}/shipments`, 'shipments'),
-    list<Shipment>(`${serviceUrl(l, 'backupCarrier')}/shipments`, 'shipments'),
+    list<ChargeRow>(`${serviceUrl(l, 'payments')}/charges`, 'charges'),
+    list<RefundRow>(`${serviceUrl(l, 'payments')}/refunds`, 'refunds'),
+    list<ReservationRow>(`${serviceUrl(l, 'inventory')}/reservations`, 'reservations'),
+    list<ShipmentRow>(`${serviceUrl(l, 'primaryCarrier')}/shipments`, 'shipments'),
+    list<ShipmentRow>(`${serviceUrl(l, 'backupCarrier')}/shipments`, 'shipments'),
   ]);
-  // A voided shipment was cancelled before pickup (or marks a key voided before any dispatch).
-  const live = (s: Shipment) => s.status !== 'voided';
-  return { charges, refunds, reservations, shipments: [...primary, ...backup].filter(live) };
+  return { charges, refunds, reservations, shipments: [...primary, ...backup] };
+}
+
+/** The ledgers cut per order, in the invariant's shape. */
+export function ledgersByOrder(ledgers: Ledgers): Map<string, OrderLedger> {
+  const byOrder = new Map<string, OrderLedger>();
+  const of = (orderId: string) => {
+    let ledger = byOrder.get(orderId);
+    if (!ledger) byOrder.set(orderId, (ledger = { charges: [], refunds: [], reservations: [], shipments: [] }));
+    return ledger;
+  };
+  for (const c of ledgers.charges)
+    of(c.orderId).charges.push({ key: c.captureKey, status: c.status, amount: c.amount });
+  for (const r of ledgers.refunds) of(r.orderId).refunds.push({ captureKey: r.captureKey, amount: r.amount });
+  for (const r of ledgers.reservations) of(r.orderId).reservations.push({ key: r.reservationKey, status: r.status });
+  for (const s of ledgers.shipments)
+    of(s.orderId).shipments.push({ carrier: s.carrier, key: s.dispatchKey, status: s.status });
+  return byOrder;
 }
 
 /** What the run knows of one accepted order at the end: its state, or that the API has no such order. */
 export type FinalView = OrderState | 'missing' | 'unreadable';
 
+/** Each figure lists its findings, `<orderId> (<status>: <what>)`; all must be empty. */
 export interface Figures {
   /** Accepted by the API, but no order (workflow) behind the id. */
   lost: string[];
-  /** More than one capture that took money for one order. */
+  /** A capture applied twice under one key, or more than one capture that took money for one order. */
   doubleCharges: string[];
-  /** More than one shipment for one order (both carriers counted). */
+  /** Stock reserved twice under one key, or more than one reservation for one order. */
+  doubleReservations: string[];
+  /** A dispatch applied twice under one key, or more than one live shipment for one order (both carriers). */
   doubleShipments: string[];
-  /** A finished order that still holds money without having shipped. */
-  chargedWithoutShipment: string[];
-  /** A finished order whose stock is still reserved: neither committed (shipped) nor released. */
-  leakedReservations: string[];
+  /** A refund applied twice, or one that matches no refunded capture of its amount. */
+  refundMismatches: string[];
+  /** Ended without completing (rejected, cancelled, revoked) and money still captured. */
+  chargedOnFailedOrder: string[];
+  /** Ended without completing and a shipment still live. */
+  shippedOnFailedOrder: string[];
+  /** Ended without completing and its stock still reserved, or committed. */
+  stockOnFailedOrder: string[];
+  /** COMPLETED without exactly one live shipment, without its total captured, or without its stock committed. */
+  completedOutOfBalance: string[];
   /** Neither finished, nor parked for an operator, nor waiting for an approval, after the settle deadline. */
   stuck: string[];
 }
@@ -75,10 +113,26 @@ export interface Figures {
 export const FIGURE_LABELS: Record<keyof Figures, string> = {
   lost: 'orders lost',
   doubleCharges: 'double charges',
+  doubleReservations: 'double reservations',
   doubleShipments: 'double shipments',
-  chargedWithoutShipment: 'charged without shipment or refund',
-  leakedReservations: 'leaked reservations',
+  refundMismatches: 'refunds twice or unmatched',
+  chargedOnFailedOrder: 'money kept, order not completed',
+  shippedOnFailedOrder: 'goods shipped, order not completed',
+  stockOnFailedOrder: 'stock kept, order not completed',
+  completedOutOfBalance: 'completed out of balance',
   stuck: 'stuck orders',
+};
+
+/** The figure each rule of the invariant counts in. */
+export const FIGURE_OF_RULE: Record<LedgerRule, Exclude<keyof Figures, 'lost' | 'stuck'>> = {
+  doubleCharge: 'doubleCharges',
+  doubleReservation: 'doubleReservations',
+  doubleShipment: 'doubleShipments',
+  refundMismatch: 'refundMismatches',
+  completedOutOfBalance: 'completedOutOfBalance',
+  chargedOnFailedOrder: 'chargedOnFailedOrder',
+  shippedOnFailedOrder: 'shippedOnFailedOrder',
+  stockOnFailedOrder: 'stockOnFailedOrder',
 };
 
 /** Not stuck: finished, or visibly waiting for a person (an operator, an approver). */
@@ -90,44 +144,28 @@ export function isSettled(state: OrderState): boolean {
   );
 }
 
+export function emptyFigures(): Figures {
+  return Object.fromEntries(Object.keys(FIGURE_LABELS).map((k) => [k, []])) as unknown as Figures;
+}
+
+const NO_ROWS: OrderLedger = { charges: [], refunds: [], reservations: [], shipments: [] };
+
 export function audit(orders: Map<string, FinalView>, ledgers: Ledgers): Figures {
-  const byOrder = <T extends { orderId: string }>(rows: T[]) => {
-    const map = new Map<string, T[]>();
-    for (const row of rows) map.set(row.orderId, [...(map.get(row.orderId) ?? []), row]);
-    return map;
-  };
-  const charges = byOrder(ledgers.charges.filter((c) => c.status === 'captured' || c.status === 'refunded'));
-  const reservations = byOrder(ledgers.reservations);
-  const shipments = byOrder(ledgers.shipments);
-  const figures: Figures = {
-    lost: [],
-    doubleCharges: [],
-    doubleShipments: [],
-    chargedWithoutShipment: [],
-    leakedReservations: [],
-    stuck: [],
-  };
+  const byOrder = ledgersByOrder(ledgers);
+  const figures = emptyFigures();
 
   for (const [orderId, view] of orders) {
-    if (view === 'missing') {
-      figures.lost.push(orderId);
-      continue;
-    }
-    const taken = charges.get(orderId) ?? [];
-    const shipped = shipments.get(orderId) ?? [];
-    if (taken.length > 1) figures.doubleCharges.push(`${orderId} (${taken.length} captures)`);
-    if (shipped.length > 1) figures.doubleShipments.push(`${orderId} (${shipped.map((s) => s.carrier).join(', ')})`);
-    if (view === 'unreadable' || !isSettled(view)) {
+    if (view === 'missing') figures.lost.push(orderId);
+    else if (view === 'unreadable' || !isSettled(view))
       figures.stuck.push(
         `${orderId} (${view === 'unreadable' ? 'unreadable' : `${view.status}, step ${view.currentStep ?? '-'}`})`,
       );
-      continue;
-    }
-    if (!isTerminal(view.status)) continue; // parked or awaiting approval: visible, and allowed to hold what it holds
-    if (taken.some((c) => c.status === 'captured') && shipped.length === 0)
-      figures.chargedWithoutShipment.push(`${orderId} (${view.status})`);
-    const open = (reservations.get(orderId) ?? []).filter((r) => r.status === 'reserved');
-    if (open.length > 0) figures.leakedReservations.push(`${orderId} (${view.status}, ${open.length} open)`);
+    // An order whose state is unknown is held to the rules that hold at any time ("applied
+    // twice"); so is one still running, parked or awaiting approval (the invariant knows which).
+    const status = typeof view === 'string' ? view : view.status;
+    const total = typeof view === 'string' ? 0 : view.order.total;
+    for (const { rule, message } of ledgerFindings({ status, total }, byOrder.get(orderId) ?? NO_ROWS))
+      figures[FIGURE_OF_RULE[rule]].push(`${orderId} (${status}: ${message})`);
   }
   return figures;
 }

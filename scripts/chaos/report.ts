@@ -14,6 +14,10 @@ export function printReport(report: ChaosReport, out: (m: string) => void): void
       .join(' ')}`,
   );
   out(`worker restarts ${report.workerRestarts}`);
+  const lost = Object.entries(report.lostAnswers).sort();
+  out(
+    `answers lost after the effect (injected) ${lost.reduce((n, [, v]) => n + v, 0)}${lost.length ? ` (${lost.map(([k, v]) => `${k}=${v}`).join(' ')})` : ''}`,
+  );
   for (const [key, label] of Object.entries(FIGURE_LABELS) as [keyof Figures, string][]) {
     const list = report.figures[key];
     out(`${label.padEnd(36)} ${list.length}${list.length > 0 ? `  e.g. ${list.slice(0, 5).join('; ')}` : ''}`);

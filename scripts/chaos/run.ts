@@ -1,16 +1,18 @@
 /**
  * One chaos run, start to finish: the stack up, orders submitted at a steady rate while the
  * downstreams are sick, the worker SIGKILLed and restarted mid-saga, one dependency fully down
- * for a while; then faults off, approvals given, parked orders drained, a bounded wait for every
- * order to settle, the ledger audit and the recovery time. Always stops every child process.
+ * for a while; then faults off (but lost answers, which go on), approvals given, parked
+ * orders drained, a bounded wait for every order to settle, the ledger audit and the recovery
+ * time. Always stops every child process.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { OrderState } from '../../src/workflows/definitions';
+import { LOST_ANSWER_LOG } from '../../src/services/faults';
 import { OrderStatus } from '../../src/workflows/order-status';
 import { audit, isSettled, readLedgers, type Figures, type FinalView } from './audit';
-import { applyBackground, BACKGROUND_FAULTS, clearFaults, setFaults, stockUp } from './faults';
+import { applyBackground, applySettling, BACKGROUND_FAULTS, clearFaults, setFaults, stockUp } from './faults';
 import { inBatches, OrdersApi, planOrders, STOCKED_SKUS, type PlannedOrder } from './orders';
 import { layout, startStack, type Service } from './stack';
 import { Supervisor } from './supervisor';
@@ -24,7 +26,7 @@ export interface ChaosOptions {
   outageSeconds: number;
   /** Seconds the worker stays dead after its SIGKILL. */
   workerDownSeconds: number;
-  /** How long, after the faults end, orders may take to settle. */
+  /** How long, after the outage and the background faults end, orders may take to settle (lost answers go on). */
   settleSeconds: number;
   seed: number;
   /** Keep the temporary data and logs (always kept when the run fails). */
@@ -40,6 +42,8 @@ export interface ChaosReport {
   refused: Record<string, number>;
   outcomes: Record<string, number>;
   workerRestarts: number;
+  /** Answers the services dropped after the effect (`lostAnswerRate`), by service, from their log. */
+  lostAnswers: Record<string, number>;
   /** From the end of the outage to the first completion of an order that needed the dependency after it. */
   recoveryMs: number | null;
   /** From the end of the outage until the last order held up by it completed. */
@@ -152,10 +156,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     };
     const watching = watch();
     await Promise.all([submissions, timeline]);
-    o.say(`${accepted.size} orders accepted; faults off, waiting up to ${o.settleSeconds} s for every order to settle`);
-    await clearFaults(l);
+    o.say(
+      `${accepted.size} orders accepted; faults off but lost answers (not on ${o.outage}), waiting up to ${o.settleSeconds} s for every order to settle`,
+    );
+    await applySettling(l, o.outage);
     deadline = Date.now() + o.settleSeconds * 1000;
     await watching;
+    await clearFaults(l);
     sup.assertAlive('temporal', 'services', 'worker', 'api');
 
     // Final reads: every accepted order, and the ledgers.
@@ -175,6 +182,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       outcomes[key] = (outcomes[key] ?? 0) + 1;
     }
     const { recoveryMs, backlogClearedMs } = recovery([...finals.values()], PASSED[o.outage], outageStart, outageEnd);
+    const lostAnswers = countLostAnswers(sup.logFile('services'));
     failed = false;
     return {
       figures,
@@ -183,6 +191,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       refused,
       outcomes,
       workerRestarts,
+      lostAnswers,
       recoveryMs,
       backlogClearedMs,
       durationMs: Date.now() - started,
@@ -193,6 +202,21 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     if (!failed && !o.keep) fs.rmSync(dataDir, { recursive: true, force: true });
     else o.say(`data and logs kept in ${dataDir}`);
   }
+}
+
+/** The services log one warning per answer they drop on purpose, with the service's name. */
+function countLostAnswers(logFile: string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const line of fs.readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.includes(LOST_ANSWER_LOG)) continue;
+    try {
+      const { service } = JSON.parse(line) as { service?: string };
+      counts[service ?? '?'] = (counts[service ?? '?'] ?? 0) + 1;
+    } catch {
+      // not a JSON log line: not ours
+    }
+  }
+  return counts;
 }
 
 /** Recovery, from the orders' own transition times (workflow time is the host clock on a dev server). */

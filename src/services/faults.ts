@@ -1,11 +1,11 @@
 /**
  * Runtime fault injection, so demos and tests can make a downstream slow, flaky, rate
- * limited, hung or down without restarting it. Off by default; set over HTTP:
+ * limited, hung, down, or lose its answers without restarting it. Off by default; set over HTTP:
  *   GET /_faults · PUT /_faults {…} (replaces the settings; omitted fields = off) · DELETE /_faults
  * Applies to business endpoints only: /healthz, /_faults and the audit listings are never faulted.
  * Rates are probabilities per request (Math.random); 0 and 1 are deterministic.
  */
-import { Router, type RequestHandler } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { rejection } from './http/outcome';
@@ -27,12 +27,44 @@ export const faultSettingsSchema = z.strictObject({
   retryAfterSeconds: z.int().min(0).max(3600).default(1),
   /** Share of requests never answered: the connection stays open until the client gives up. */
   hangRate: rate.default(0),
+  /**
+   * Share of requests that take effect but whose answer is lost: the handler runs and commits,
+   * then the connection is dropped instead of sending the response.
+   */
+  lostAnswerRate: rate.default(0),
   /** `unavailable`: every business request gets 503; `reset`: the connection is dropped without an answer. */
   outage: z.enum(['none', 'unavailable', 'reset']).default('none'),
 });
 export type FaultSettings = z.output<typeof faultSettingsSchema>;
 
 export const NO_FAULTS: FaultSettings = faultSettingsSchema.parse({});
+
+/** The log line of a lost answer (warn, with the service's name): the chaos run counts them. */
+export const LOST_ANSWER_LOG =
+  'answer lost (injected): the request ran, the connection was dropped instead of the answer';
+
+/**
+ * Lets the request run to its end (the handlers commit their effect before they answer), then
+ * drops the connection at the first attempt to send anything: the caller sees a reset, never
+ * the answer. Every way out of Express (json, send, end, writeHead, write) is covered.
+ */
+function loseAnswer(req: Request, res: Response): void {
+  let dropped = false;
+  const drop = (): Response => {
+    if (!dropped) {
+      dropped = true;
+      // pino-http's request logger, when the app has one: a lost answer is worth a line of its own.
+      (req as { log?: { warn(obj: object, msg: string): void } }).log?.warn(
+        { fault: 'lostAnswer', statusCode: res.statusCode },
+        LOST_ANSWER_LOG,
+      );
+      req.socket.destroy();
+    }
+    return res;
+  };
+  const mutable = res as unknown as Record<'json' | 'send' | 'end' | 'writeHead' | 'write' | 'flushHeaders', unknown>;
+  for (const method of ['json', 'send', 'end', 'writeHead', 'write', 'flushHeaders'] as const) mutable[method] = drop;
+}
 
 export class FaultController {
   private current: FaultSettings = NO_FAULTS;
@@ -57,7 +89,7 @@ export class FaultController {
 
   /** Middleware placed in front of the business routes. */
   middleware(): RequestHandler {
-    return async (_req, res, next) => {
+    return async (req, res, next) => {
       const faults = this.current;
       if (faults.outage === 'reset') {
         res.socket?.destroy();
@@ -80,6 +112,7 @@ export class FaultController {
         return;
       }
       if (this.roll(faults.hangRate)) return; // never answered: closed by the client or at shutdown
+      if (this.roll(faults.lostAnswerRate)) loseAnswer(req, res);
       next();
     };
   }

@@ -47,7 +47,18 @@ test('every variable the app reads is documented, and every documented variable 
 
 test('every relative link in the README points at a file of the repository', () => {
   for (const [, target] of readme.matchAll(/\]\((?!https?:|#)([^)]+)\)/g)) {
-    assert.ok(fs.existsSync(path.join(PROJECT_ROOT, target!)), `broken link: ${target}`);
+    const [file, anchor] = target!.split('#');
+    assert.ok(fs.existsSync(path.join(PROJECT_ROOT, file!)), `broken link: ${target}`);
+    if (anchor) {
+      // GitHub's heading anchors: lower case, punctuation dropped, spaces as dashes.
+      const slugs = [...fs.readFileSync(path.join(PROJECT_ROOT, file!), 'utf8').matchAll(/^#+ (.+)$/gm)].map((m) =>
+        m[1]!
+          .toLowerCase()
+          .replace(/[^a-z0-9 -]/g, '')
+          .replace(/ /g, '-'),
+      );
+      assert.ok(slugs.includes(anchor), `broken anchor: ${target}`);
+    }
   }
 });
 

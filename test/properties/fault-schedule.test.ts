@@ -48,7 +48,7 @@ test(`fault schedules keep the saga's invariants (${numRuns} runs, the ${Object.
       outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
       if (process.env.FC_TRACE)
         process.stderr.write(
-          `${outcome} ticks=${report.ticks} calls=${report.calls} ${Date.now() - t0}ms ${describeSchedule(schedule)}\n`,
+          `${outcome} ticks=${report.ticks} calls=${report.calls.length} ${Date.now() - t0}ms ${describeSchedule(schedule)}\n`,
         );
       if (report.violations.length > 0) throw new Error(explain(report, schedule));
     }),

@@ -88,7 +88,7 @@ test('money kept without a shipment, a leaked reservation and a second refund ar
   kept.refunds = [];
   assert.ok(
     ledgerViolations({ ...order, status: S.CANCELLED }, kept).some((v) =>
-      /charged 3000 without a shipment or a refund/.test(v),
+      /CANCELLED but 3000 is still charged/.test(v),
     ),
   );
 
@@ -96,7 +96,9 @@ test('money kept without a shipment, a leaked reservation and a second refund ar
   leaked.reservations[0]!.status = 'reserved';
   leaked.stock = { 'SKU-A': 8 };
   assert.ok(
-    ledgerViolations({ ...order, status: S.CANCELLED }, leaked).some((v) => /reservation res_1 leaked/.test(v)),
+    ledgerViolations({ ...order, status: S.CANCELLED }, leaked).some((v) =>
+      /CANCELLED but its stock is still reserved/.test(v),
+    ),
   );
 
   const refundedTwice = cancelledLedger();
@@ -106,6 +108,12 @@ test('money kept without a shipment, a leaked reservation and a second refund ar
       /refund of capture order-1:capturePayment applied 2 times/.test(v),
     ),
   );
+});
+
+test('an order COMPLETED on a shipment that was voided is reported (charged, never shipped)', () => {
+  const voided = completedLedger();
+  voided.shipments[0]!.status = 'voided';
+  assert.ok(ledgerViolations(order, voided).some((v) => /COMPLETED with 0 live shipments, not exactly one/.test(v)));
 });
 
 test('goods shipped twice, or shipped for an order that did not complete, are reported', () => {

@@ -5,6 +5,7 @@
 import type { OrderState } from '../../src/workflows/definitions';
 import { canTransition, isTerminal } from '../../src/workflows/order-status';
 import { OrderStatus } from '../../src/workflows/order-status';
+import { ledgerViolations as sharedLedgerViolations, type OrderLedger } from '../../src/services/ledger-invariant';
 import type { LedgerSnapshot } from './ledger-ports';
 
 /** Every consecutive pair of the transition log is a legal move, and the log ends where the order is. */
@@ -38,74 +39,41 @@ export function parkedViolations(state: Pick<OrderState, 'status' | 'parked' | '
   return found;
 }
 
-const countBy = <T>(rows: T[], key: (row: T) => string): Map<string, number> => {
-  const counts = new Map<string, number>();
-  for (const row of rows) counts.set(key(row), (counts.get(key(row)) ?? 0) + 1);
-  return counts;
-};
-
-function twice<T>(what: string, rows: T[], key: (row: T) => string): string[] {
-  return [...countBy(rows, key)].filter(([, n]) => n > 1).map(([k, n]) => `${what} ${k} applied ${n} times`);
+/** One order's rows of a run's ledgers, in the shape of the shared invariant. */
+export function orderLedger(orderId: string, ledger: LedgerSnapshot): OrderLedger {
+  const mine = <T extends { orderId: string }>(rows: T[]) => rows.filter((r) => r.orderId === orderId);
+  return {
+    charges: mine(ledger.charges).map(({ key, status, amount }) => ({ key, status, amount })),
+    refunds: mine(ledger.refunds).map(({ captureKey, amount }) => ({ captureKey, amount })),
+    reservations: mine(ledger.reservations).map(({ key, status }) => ({ key, status })),
+    shipments: mine(ledger.shipments).map(({ carrier, key, status }) => ({
+      carrier,
+      key,
+      status: status ?? 'dispatched',
+    })),
+  };
 }
 
 /**
- * The ledgers of one settled (terminal) order: nothing applied twice, money only kept for
- * goods shipped, stock either shipped or given back, and the outcome the order reports
- * matching what the downstreams hold.
+ * The ledgers of one order after its run: the shared invariant (`src/services/ledger-invariant.ts`:
+ * COMPLETED ⇔ one live shipment, the total kept, the stock committed; any other end ⇒ nothing
+ * kept, shipped or reserved; nothing applied twice), and stock conservation: what left the
+ * warehouse is exactly what was committed.
  */
 export function ledgerViolations(
   order: { orderId: string; status: OrderStatus; total: number },
   ledger: LedgerSnapshot,
 ): string[] {
-  const mine = <T extends { orderId: string }>(rows: T[]) => rows.filter((r) => r.orderId === order.orderId);
-  const reservations = mine(ledger.reservations).filter((r) => r.status !== 'voided');
-  const charges = mine(ledger.charges).filter((c) => c.status === 'captured' || c.status === 'refunded');
-  const refunds = mine(ledger.refunds);
-  // Voided shipments were cancelled before pickup (or are markers of keys voided before any dispatch).
-  const shipments = mine(ledger.shipments).filter((s) => s.status !== 'voided');
-  const found: string[] = [
-    ...twice('reservation key', reservations, (r) => r.key),
-    ...twice('capture key', charges, (c) => c.key),
-    ...twice('refund of capture', refunds, (r) => r.captureKey),
-    ...twice('dispatch key', shipments, (s) => `${s.carrier}:${s.key}`),
-  ];
-  if (reservations.length > 1) found.push(`stock reserved ${reservations.length} times for one order`);
-  if (charges.length > 1) found.push(`charged ${charges.length} times for one order`);
-  if (shipments.length > 1)
-    found.push(`shipped ${shipments.length} times for one order (${shipments.map((s) => s.carrier).join(', ')})`);
-
-  const kept = charges.filter((c) => c.status === 'captured').reduce((sum, c) => sum + c.amount, 0);
-  if (kept > 0 && shipments.length === 0) found.push(`charged ${kept} without a shipment or a refund`);
-  for (const r of refunds) {
-    const charge = charges.find((c) => c.key === r.captureKey);
-    if (!charge || charge.status !== 'refunded' || charge.amount !== r.amount)
-      found.push(`refund ${r.refundId} does not match a refunded capture of the same amount`);
-  }
-
-  if (!isTerminal(order.status)) return [...found, `ledgers audited while the order is still ${order.status}`];
-  for (const r of reservations.filter((r) => r.status === 'reserved'))
-    found.push(`reservation ${r.reservationId} leaked: neither committed nor released after ${order.status}`);
-  if (reservations.some((r) => r.status === 'committed') && shipments.length === 0)
-    found.push('stock committed but nothing shipped');
-  if (order.status === OrderStatus.COMPLETED) {
-    if (shipments.length === 0) found.push('COMPLETED without a shipment');
-    if (kept !== order.total) found.push(`COMPLETED but ${kept} kept of a total of ${order.total}`);
-    if (!reservations.some((r) => r.status === 'committed')) found.push('COMPLETED without committed stock');
-  } else {
-    if (kept > 0) found.push(`${order.status} but ${kept} is still charged`);
-    if (shipments.length > 0)
-      found.push(`${order.status} but goods were shipped (${shipments.map((s) => s.shipmentId).join(', ')})`);
-  }
-
-  // Conservation: what left the warehouse is exactly what was committed.
+  const found = sharedLedgerViolations(order, orderLedger(order.orderId, ledger));
+  if (!isTerminal(order.status)) found.push(`ledgers audited while the order is still ${order.status}`);
+  const committed = ledger.reservations.filter((r) => r.orderId === order.orderId && r.status === 'committed');
   for (const [sku, initial] of Object.entries(ledger.initialStock)) {
-    const committed = reservations
-      .filter((r) => r.status === 'committed')
+    const shipped = committed
       .flatMap((r) => r.items.filter((i) => i.sku === sku))
       .reduce((sum, i) => sum + i.quantity, 0);
-    if ((ledger.stock[sku] ?? 0) !== initial - committed)
+    if ((ledger.stock[sku] ?? 0) !== initial - shipped)
       found.push(
-        `stock of ${sku} is ${ledger.stock[sku]} but ${initial} - ${committed} committed = ${initial - committed}`,
+        `stock of ${sku} is ${ledger.stock[sku]} but ${initial} - ${shipped} committed = ${initial - shipped}`,
       );
   }
   return found;

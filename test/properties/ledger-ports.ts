@@ -10,6 +10,7 @@
 import {
   AddressRejectedError,
   BusinessRejectionError,
+  CircuitOpenError,
   DownstreamTimeoutError,
   DownstreamUnavailableError,
   FraudSuspectedError,
@@ -125,7 +126,13 @@ export class LedgerWorld {
   }
 
   /** The call's fault (if any), then its effect under its idempotency key. */
-  private async run<T>(op: Operation, opts: CallOptions, effect: () => T): Promise<T> {
+  private async run<T>(
+    op: Operation,
+    opts: CallOptions,
+    effect: () => T,
+    /** A later fact that outranks a stored answer (a voided dispatch key): the reference carrier's rule. */
+    supersede?: () => void,
+  ): Promise<T> {
     const call = { op, key: opts.idempotencyKey, n: this.calls.filter((c) => c.op === op).length + 1 };
     this.calls.push(call);
     await this.onCall(call, opts.signal);
@@ -140,7 +147,7 @@ export class LedgerWorld {
     switch (fault?.kind) {
       case undefined: {
         // It takes effect; an answer that arrives after the caller gave up is never seen.
-        const outcome = await this.once(op, opts.idempotencyKey, effect).catch((err: Error) => fail(err));
+        const outcome = await this.once(op, opts.idempotencyKey, effect, supersede).catch((err: Error) => fail(err));
         return opts.signal?.aborted ? fail(new Error('aborted')) : outcome;
       }
       case 'unavailable':
@@ -149,9 +156,11 @@ export class LedgerWorld {
         return fail(new RateLimitedError(op, `${op} answered 429 (scripted)`, fault.retryAfterSeconds * 1000));
       case 'timeout':
         return fail(new DownstreamTimeoutError(op, `${op} did not answer (scripted)`));
+      case 'breakerOpen':
+        return fail(new CircuitOpenError(op, `${op} circuit breaker is open (scripted)`));
       case 'effectThenTimeout':
         // The ambiguous case: it happened downstream, but the answer never came back.
-        await this.once(op, opts.idempotencyKey, effect).catch(() => undefined);
+        await this.once(op, opts.idempotencyKey, effect, supersede).catch(() => undefined);
         return fail(new DownstreamTimeoutError(op, `${op} took effect but the answer was lost (scripted)`));
       case 'hang':
         await Promise.race([untilAborted(opts.signal), delay(CLIENT_TIMEOUT_MS)]);
@@ -162,7 +171,8 @@ export class LedgerWorld {
   }
 
   /** The stored outcome of `key`, or a new one: the services' UNIQUE (scope, key). */
-  private async once<T>(op: Operation, key: string, effect: () => T): Promise<T> {
+  private async once<T>(op: Operation, key: string, effect: () => T, supersede?: () => void): Promise<T> {
+    supersede?.();
     const scoped = `${op}|${key}`;
     const seen = this.options.idempotent ? this.outcomes.get(scoped) : undefined;
     let outcome: Outcome;
@@ -203,24 +213,32 @@ export class LedgerWorld {
   private carrier(name: Carrier): DownstreamPorts['primaryCarrier'] {
     return {
       name,
-      dispatch: (req, opts) =>
-        this.run(`${name}.dispatch`, opts, () => {
+      dispatch: (req, opts) => {
+        const voided = () => {
           if (this.shipment(name, opts.idempotencyKey)?.status === 'voided')
             throw new InvalidRequestError(name, 'dispatch key was voided');
-          if (this.plan.addressRejected) throw new AddressRejectedError(name, 'undeliverable address (scripted)');
-          const row: ShipmentRow = {
-            shipmentId: this.id(`shp_${name}`),
-            key: opts.idempotencyKey,
-            orderId: req.orderId,
-            carrier: name,
-            status: 'dispatched',
-          };
-          this.shipments.push(row);
-          return { shipmentId: row.shipmentId, trackingNumber: `TRK-${row.shipmentId}`, carrier: name };
-        }),
-      // The same service as dispatch: its outages and scripted faults apply to voids too.
+        };
+        return this.run(
+          `${name}.dispatch`,
+          opts,
+          () => {
+            if (this.plan.addressRejected) throw new AddressRejectedError(name, 'undeliverable address (scripted)');
+            const row: ShipmentRow = {
+              shipmentId: this.id(`shp_${name}`),
+              key: opts.idempotencyKey,
+              orderId: req.orderId,
+              carrier: name,
+              status: 'dispatched',
+            };
+            this.shipments.push(row);
+            return { shipmentId: row.shipmentId, trackingNumber: `TRK-${row.shipmentId}`, carrier: name };
+          },
+          voided,
+        );
+      },
+      // Faulted on its own: a carrier's void can fail while its dispatch answers, and the other way round.
       voidShipment: (req, opts) =>
-        this.run(`${name}.dispatch`, opts, () => {
+        this.run(`${name}.voidShipment`, opts, () => {
           const row = this.shipment(name, req.shipmentKey);
           if (!row) {
             this.shipments.push({

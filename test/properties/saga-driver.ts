@@ -7,10 +7,12 @@
  * sees every status the order passes through long enough to act like a person would: decide an
  * approval after some hours, or heal the downstreams and retry an order parked in NEEDS_ATTENTION.
  */
-import { WorkflowUpdateStage } from '@temporalio/client';
+import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
+import { drainDeadLetters } from '../../src/api/dead-letters';
+import type { OrderSummary } from '../../src/api/orders-gateway';
 import type { DownstreamPorts } from '../../src/activities/ports';
 import {
   cancelOrderUpdate,
@@ -22,13 +24,14 @@ import {
   retryParkedOrderUpdate,
   type OrderState,
 } from '../../src/workflows/definitions';
+import { DOWNSTREAMS, downstreamQueue } from '../../src/workflows/downstreams';
 import { isTerminal } from '../../src/workflows/order-status';
 import { OrderStatus } from '../../src/workflows/order-status';
 import { DEFAULT_ORDER_POLICY, orderTotal, type OrderInput } from '../../src/workflows/order-types';
 import { TEST_BACKOFF } from '../saga/harness';
 import { ledgerViolations, parkedViolations, transitionViolations } from './invariants';
-import { LedgerWorld, type LedgerSnapshot } from './ledger-ports';
-import { calmSchedule, type Schedule } from './schedule';
+import { LedgerWorld, type CallRecord, type LedgerSnapshot } from './ledger-ports';
+import { calmSchedule, type OperatorAction, type Schedule } from './schedule';
 
 const HOUR = 3_600_000;
 /** Workflow time per tick while the order is busy: shorter than any retry delay the activities ask for. */
@@ -39,7 +42,7 @@ const MAX_TICKS = 1_500;
 const RUN_DEADLINE_MS = 120_000;
 /** Longest real wait for an accepted cancellation to reach the call in flight (heartbeats carry it). */
 const CANCEL_REACHES_CALL_MS = 5_000;
-/** An order still parked after this many operator retries on healed downstreams is stuck. */
+/** An order still parked after this many operator moves on healed downstreams is stuck. */
 const MAX_OPERATOR_RETRIES = 3;
 
 export interface RunReport {
@@ -48,7 +51,10 @@ export interface RunReport {
   violations: string[];
   /** The statuses in which the driver found the order parked (before its retries). */
   parkedFrom: OrderStatus[];
-  calls: number;
+  /** What the operator did at each park. */
+  actions: OperatorAction[];
+  /** Every call the downstreams received, in order. */
+  calls: readonly CallRecord[];
   /** Driver ticks the run took (each one query and one sleep). */
   ticks: number;
 }
@@ -148,24 +154,9 @@ export async function createPropertyRig(
     });
     running.set(queue, { worker, run: worker.run() });
   }
-  /**
-   * The saga may route steps to activity queues of their own (bulkheads); whatever queues it
-   * schedules on, the history names them, and each gets a worker serving the same activities.
-   */
-  async function serveScheduledQueues(handle: {
-    fetchHistory(): Promise<{
-      events?:
-        { activityTaskScheduledEventAttributes?: { taskQueue?: { name?: string | null } | null } | null }[] | null;
-    }>;
-  }): Promise<void> {
-    const { events } = await handle.fetchHistory();
-    for (const e of events ?? []) {
-      const queue = e.activityTaskScheduledEventAttributes?.taskQueue?.name;
-      if (queue) await serve(queue);
-    }
-  }
   await serve(taskQueue);
-  // A calm order in small ticks finds the queues of the usual route before the first measured run.
+  // Every downstream's bulkhead queue, served by a worker of its own as in production.
+  for (const downstream of DOWNSTREAMS) await serve(downstreamQueue(taskQueue, downstream));
   const warmUp = await run(calmSchedule(), { busyTickMs: 100 });
   if (warmUp.violations.length > 0)
     throw new Error(`the warm-up order broke invariants: ${warmUp.violations.join('; ')}`);
@@ -217,7 +208,54 @@ export async function createPropertyRig(
     const parkedFrom: OrderStatus[] = [];
     let awaitingSince: number | null = null;
     let decided = false;
-    let retrying: Promise<unknown> | null = null;
+    let operating: Promise<unknown> | null = null;
+    const actions: OperatorAction[] = [];
+    const retry = (reason: string) =>
+      handle.executeUpdate(retryParkedOrderUpdate, { args: [{ operator: 'ops', reason }] });
+    /** The operator's move at a park; a refused cancellation (after dispatch, or of an undo) is followed by a retry. */
+    const operate = async (action: OperatorAction, parked: OrderState): Promise<unknown> => {
+      switch (action) {
+        case 'retryTooEarly':
+          return retry('trying again before the downstreams are back');
+        case 'retry':
+          world.heal();
+          return retry('downstreams recovered');
+        case 'cancel': {
+          const cancelled = await handle
+            .executeUpdate(cancelOrderUpdate, { args: [{ reason: 'parked too long', requestedBy: 'ops' }] })
+            .then(
+              () => true,
+              (err: unknown) => {
+                if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+                return false;
+              },
+            );
+          if (cancelled) return;
+          world.heal();
+          return retry(`cancellation refused (parked on ${parked.parked?.step ?? 'an undo'}); retrying`);
+        }
+        case 'drain': {
+          world.heal();
+          // The API's drain, with the listing answered for this order (the test server has no visibility queries).
+          const report = await drainDeadLetters(
+            {
+              listOrders: () =>
+                Promise.resolve({ orders: [{ orderId: input.orderId } as OrderSummary], nextPageToken: null }),
+              retryParkedOrder: async (orderId, request) => {
+                await env.client.workflow
+                  .getHandle(orderId)
+                  .startUpdate(retryParkedOrderUpdate, { args: [request], waitForStage: WorkflowUpdateStage.ACCEPTED });
+              },
+            },
+            { operator: 'ops', reason: 'draining dead letters' },
+            10,
+          );
+          if (report.retried !== 1)
+            violations.push(`the drain did not retry the parked order: ${JSON.stringify(report)}`);
+          return;
+        }
+      }
+    };
     let state = await handle.query(getOrderStateQuery);
     let tick = 0;
     for (; !isTerminal(state.status); tick++) {
@@ -228,21 +266,21 @@ export async function createPropertyRig(
         break;
       }
       let sleepMs = options.busyTickMs ?? BUSY_TICK_MS;
-      if (state.status === OrderStatus.NEEDS_ATTENTION && !retrying) {
+      // A park not yet handled: the count of moves into NEEDS_ATTENTION went up.
+      const parks = state.transitions.filter((t) => t.to === OrderStatus.NEEDS_ATTENTION).length;
+      if (state.status === OrderStatus.NEEDS_ATTENTION && !operating && parks > parkedFrom.length) {
         violations.push(...parkedViolations(state));
         parkedFrom.push(state.parked?.from ?? state.status);
-        if (parkedFrom.length > MAX_OPERATOR_RETRIES) {
+        const healedRetries = actions.filter((a) => a !== 'retryTooEarly').length;
+        if (healedRetries >= MAX_OPERATOR_RETRIES) {
           violations.push(
-            `still parked after ${MAX_OPERATOR_RETRIES} operator retries on healed downstreams: ${state.parked?.reason ?? '?'}`,
+            `still parked after ${healedRetries} operator moves on healed downstreams: ${state.parked?.reason ?? '?'}`,
           );
           break;
         }
-        world.heal();
-        retrying = send(
-          handle.executeUpdate(retryParkedOrderUpdate, {
-            args: [{ operator: 'ops', reason: 'downstreams recovered' }],
-          }),
-        ).then(() => (retrying = null));
+        const action = schedule.operator[parkedFrom.length - 1] ?? 'retry';
+        actions.push(action);
+        operating = send(operate(action, state)).then(() => (operating = null));
       }
       if (state.status === OrderStatus.AWAITING_APPROVAL) {
         const now = await env.currentTimeMs();
@@ -261,8 +299,6 @@ export async function createPropertyRig(
           );
         } else if (!decided && !cancelled) sleepMs = HOUR;
       }
-      // Before sleeping: the server cannot skip time past a step waiting on a queue nobody serves.
-      await serveScheduledQueues(handle);
       await env.sleep(sleepMs);
       state = await handle.query(getOrderStateQuery);
     }
@@ -272,7 +308,6 @@ export async function createPropertyRig(
         violations.push(`${state.status} but the workflow never closed (step ${state.currentStep ?? '-'})`);
         break;
       }
-      await serveScheduledQueues(handle);
       await env.sleep(options.busyTickMs ?? BUSY_TICK_MS);
     }
     if (isTerminal(state.status) && violations.length === 0) {
@@ -289,7 +324,7 @@ export async function createPropertyRig(
       ...transitionViolations(state),
       ...ledgerViolations({ orderId: input.orderId, status: state.status, total: input.total }, ledger),
     );
-    return { state, ledger, violations, parkedFrom, calls: world.calls.length, ticks: tick };
+    return { state, ledger, violations, parkedFrom, actions, calls: world.calls, ticks: tick };
   }
 
   return {

@@ -5,6 +5,8 @@
  * an undeliverable address); when the customer cancels; and what the approvers do.
  */
 import fc from 'fast-check';
+import type { ActivityOptions } from '@temporalio/workflow';
+import { ActivityPolicies } from '../../src/workflows/downstreams';
 
 export const OPERATIONS = [
   'inventory.reserve',
@@ -13,12 +15,47 @@ export const OPERATIONS = [
   'payments.capture',
   'payments.refund',
   'primaryCarrier.dispatch',
+  'primaryCarrier.voidShipment',
   'backupCarrier.dispatch',
+  'backupCarrier.voidShipment',
   'fraudModel.score',
   'fraudRules.score',
   'notifications.send',
 ] as const;
 export type Operation = (typeof OPERATIONS)[number];
+
+/** The calls that change a ledger: forward steps, their undos and the void. */
+export const EFFECTFUL_OPERATIONS = [
+  'inventory.reserve',
+  'inventory.release',
+  'inventory.commit',
+  'payments.capture',
+  'payments.refund',
+  'primaryCarrier.dispatch',
+  'primaryCarrier.voidShipment',
+  'backupCarrier.dispatch',
+] as const satisfies readonly Operation[];
+
+/** The policy each operation's activity runs under (`src/workflows/downstreams.ts`). */
+const POLICY_OF: Record<Operation, ActivityOptions> = {
+  'inventory.reserve': ActivityPolicies.inventory,
+  'inventory.release': ActivityPolicies.compensation,
+  'inventory.commit': ActivityPolicies.inventory,
+  'payments.capture': ActivityPolicies.payments,
+  'payments.refund': ActivityPolicies.compensation,
+  'primaryCarrier.dispatch': ActivityPolicies.primaryCarrier,
+  'primaryCarrier.voidShipment': ActivityPolicies.voidShipment,
+  'backupCarrier.dispatch': ActivityPolicies.backupCarrier,
+  'backupCarrier.voidShipment': ActivityPolicies.voidShipment,
+  'fraudModel.score': ActivityPolicies.fraudModel,
+  'fraudRules.score': ActivityPolicies.fraudRules,
+  'notifications.send': ActivityPolicies.notifications,
+};
+
+/** How many attempts the operation's step gets: this many faults in a row run it out of retries. */
+export function retryBudget(op: Operation): number {
+  return POLICY_OF[op].retry?.maximumAttempts ?? Infinity;
+}
 
 export type Fault =
   /** 503: no effect. */
@@ -29,10 +66,21 @@ export type Fault =
   | { kind: 'timeout' }
   /** Took effect downstream, but the answer was lost: only idempotency keys make the retry safe. */
   | { kind: 'effectThenTimeout' }
+  /** The downstream's circuit breaker is open: the call fails fast without reaching it. */
+  | { kind: 'breakerOpen' }
   /** Hangs until the client's own timeout ends it (a cancellation arriving meanwhile aborts it). */
   | { kind: 'hang' }
   /** Never answers, and the client's timeout fails too: only the activity's start-to-close (or a cancellation) ends it. */
   | { kind: 'stall' };
+
+/**
+ * What the operator does when the order parks (the i-th park takes the i-th action; later parks
+ * get `retry`): retry once the downstreams have recovered; retry before they have (the order
+ * parks again); cancel the order (refused after dispatch, and then retried); or drain every
+ * dead letter through the API's drain (`src/api/dead-letters.ts`) once they have recovered.
+ */
+export type OperatorAction = 'retry' | 'retryTooEarly' | 'cancel' | 'drain';
+export const OPERATOR_ACTIONS: readonly OperatorAction[] = ['retry', 'retryTooEarly', 'cancel', 'drain'];
 
 export type Decline = 'PaymentDeclined' | 'InsufficientFunds' | 'FraudSuspected';
 
@@ -57,12 +105,15 @@ export interface Schedule {
   /** What the approvers do once the order waits for them (`none`: escalation, then auto-reject at 72 h). */
   approval: { decision: 'approve' | 'reject' | 'none'; afterHours: number };
   cancel: CancelPoint | null;
+  /** What the operator does at each park, in turn. */
+  operator: OperatorAction[];
 }
 
 export const SKUS = ['SKU-A', 'SKU-B'] as const;
 
 const fault: fc.Arbitrary<Fault> = fc.oneof(
   { weight: 4, arbitrary: fc.constant({ kind: 'unavailable' as const }) },
+  { weight: 2, arbitrary: fc.constant({ kind: 'breakerOpen' as const }) },
   {
     weight: 3,
     arbitrary: fc
@@ -83,13 +134,23 @@ const stall: fc.Arbitrary<Operation | null> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(...OPERATIONS) },
 );
 
-/** Mostly healthy operations; some meet a short burst of faults. */
+/**
+ * Mostly healthy operations; some meet a short burst of mixed faults, some a run of one fault as
+ * long as their whole retry budget or longer (the step gives out and the order parks, or takes
+ * its alternative, while the downstream is not even down).
+ */
 const faultsPerOperation: fc.Arbitrary<Partial<Record<Operation, Fault[]>>> = fc
   .tuple(
-    ...OPERATIONS.map(() =>
+    ...OPERATIONS.map((op) =>
       fc.oneof(
-        { weight: 3, arbitrary: fc.constant<Fault[]>([]) },
-        { weight: 2, arbitrary: fc.array(fault, { minLength: 1, maxLength: 3 }) },
+        { weight: 6, arbitrary: fc.constant<Fault[]>([]) },
+        { weight: 3, arbitrary: fc.array(fault, { minLength: 1, maxLength: 3 }) },
+        {
+          weight: 1,
+          arbitrary: fc
+            .tuple(fault, fc.integer({ min: retryBudget(op) - 1, max: retryBudget(op) + 1 }))
+            .map(([f, times]) => Array.from({ length: times }, () => f)),
+        },
       ),
     ),
   )
@@ -141,6 +202,7 @@ export const scheduleArbitrary: fc.Arbitrary<Schedule> = fc
     }),
     cancel: cancelPoint,
     stall,
+    operator: fc.array(fc.constantFrom(...OPERATOR_ACTIONS), { maxLength: 3 }),
   })
   .map(
     ({
@@ -155,6 +217,7 @@ export const scheduleArbitrary: fc.Arbitrary<Schedule> = fc
       aboveApprovalThreshold,
       approval,
       cancel,
+      operator,
     }) => {
       const faults = stall ? { ...planned, [stall]: [{ kind: 'stall' as const }, ...(planned[stall] ?? [])] } : planned;
       const items = [
@@ -174,6 +237,7 @@ export const scheduleArbitrary: fc.Arbitrary<Schedule> = fc
         aboveApprovalThreshold,
         approval,
         cancel,
+        operator,
       };
     },
   );
@@ -197,12 +261,43 @@ export function calmSchedule(
     aboveApprovalThreshold: false,
     approval: { decision: 'none', afterHours: 0 },
     cancel: null,
+    operator: [],
     ...rest,
   };
 }
 
+const times = (n: number, f: Fault): Fault[] => Array.from({ length: n }, () => f);
+
 /** Routes every run checks first, whatever the seed draws: the ones a random draw reaches rarely. */
 export const NAMED_ROUTES: Record<string, Schedule> = {
+  'a primary dispatch lands unanswered and is voided, the backup is down: the retry ships with the backup':
+    calmSchedule({
+      world: {
+        faults: {
+          'primaryCarrier.dispatch': [{ kind: 'effectThenTimeout' }, ...times(9, { kind: 'timeout' })],
+        },
+        outages: ['backupCarrier.dispatch'],
+      },
+    }),
+  'the primary only answers 503, its key is voided, the backup is down: the retry ships with the backup': calmSchedule({
+    world: { outages: ['primaryCarrier.dispatch', 'backupCarrier.dispatch'] },
+  }),
+  'a void lands but its answer is lost every time: the order parks, the retry finishes the void': calmSchedule({
+    world: {
+      faults: {
+        'primaryCarrier.dispatch': [{ kind: 'effectThenTimeout' }, ...times(9, { kind: 'timeout' })],
+        'primaryCarrier.voidShipment': times(8, { kind: 'effectThenTimeout' }),
+      },
+    },
+  }),
+  'refunds lose their answers while the order is cancelled, an operator retries too early, then again': calmSchedule({
+    world: { faults: { 'payments.refund': times(45, { kind: 'effectThenTimeout' }) }, addressRejected: true },
+    operator: ['retryTooEarly', 'retry'],
+  }),
+  'a capture is down past its budget: the operator cancels the parked order': calmSchedule({
+    world: { outages: ['payments.capture'] },
+    operator: ['cancel'],
+  }),
   'a dispatch takes effect, its answer is lost, then the carrier stays down past the retry budget': calmSchedule({
     world: {
       faults: { 'primaryCarrier.dispatch': [{ kind: 'effectThenTimeout' }] },

@@ -8,6 +8,9 @@
  *   happy              an order that completes                        (ends COMPLETED)
  *   revoked            the card is declined at capture                (ends TRANSACTION_REVOKED)
  *   awaiting-approval  a total above the approval threshold, recorded while it waits (left open)
+ *   carrier-fallback-retried
+ *                      both carriers down: the primary's key is voided, the backup gives out, the
+ *                      order parks; the carriers come back and an operator retries it
  *
  * The order runs on a time-skipping test server against the in-memory fake downstreams of the
  * tests (test/harness/fake-ports.ts), through the same worker set-up as production
@@ -18,13 +21,14 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { WorkflowHandle } from '@temporalio/client';
 import { createActivities } from '../../src/activities';
-import { PaymentDeclinedError } from '../../src/activities/errors';
+import { DownstreamUnavailableError, PaymentDeclinedError } from '../../src/activities/errors';
 import { createOrderWorkers, runWorkersUntil } from '../../src/temporal/workers';
 import {
   getOrderStateQuery,
   ORDER_WORKFLOW_TYPE,
   orderSearchAttributes,
   type OrderState,
+  retryParkedOrderUpdate,
 } from '../../src/workflows/definitions';
 import { OrderStatus } from '../../src/workflows/order-status';
 import { DEFAULT_ORDER_POLICY, orderTotal, type OrderInput } from '../../src/workflows/order-types';
@@ -32,7 +36,7 @@ import { FakePorts } from '../harness/fake-ports';
 import { createTimeSkippingEnv } from '../harness/temporal';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 
-const SCENARIOS = ['happy', 'revoked', 'awaiting-approval'] as const;
+const SCENARIOS = ['happy', 'revoked', 'awaiting-approval', 'carrier-fallback-retried'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function fixtureOrder(scenario: Scenario): OrderInput {
@@ -49,7 +53,19 @@ function fixtureOrder(scenario: Scenario): OrderInput {
   };
 }
 
-async function settled(handle: WorkflowHandle, scenario: Scenario): Promise<OrderState> {
+async function settled(
+  handle: WorkflowHandle,
+  scenario: Scenario,
+  env: Awaited<ReturnType<typeof createTimeSkippingEnv>>,
+  fakes: FakePorts,
+): Promise<OrderState> {
+  if (scenario === 'carrier-fallback-retried') {
+    await env.sleep('30 minutes');
+    const parked = await handle.query(getOrderStateQuery);
+    if (parked.status !== OrderStatus.NEEDS_ATTENTION) throw new Error(`expected a parked order, got ${parked.status}`);
+    fakes.faults.heal('primaryCarrier.dispatch').heal('backupCarrier.dispatch');
+    await handle.executeUpdate(retryParkedOrderUpdate, { args: [{ operator: 'ops', reason: 'carriers are back' }] });
+  }
   if (scenario !== 'awaiting-approval') return (await handle.result()) as OrderState;
   // Left open, waiting for a decision: poll (queries do not move workflow time).
   for (let i = 0; i < 400; i++) {
@@ -64,6 +80,8 @@ const EXPECTED: Record<Scenario, OrderStatus> = {
   happy: OrderStatus.COMPLETED,
   revoked: OrderStatus.TRANSACTION_REVOKED,
   'awaiting-approval': OrderStatus.AWAITING_APPROVAL,
+  // Before the stay-on-alternative patch the retry went back to the primary: REJECTED.
+  'carrier-fallback-retried': OrderStatus.COMPLETED,
 };
 
 async function record(scenario: Scenario, out: string): Promise<void> {
@@ -72,6 +90,10 @@ async function record(scenario: Scenario, out: string): Promise<void> {
     const fakes = new FakePorts();
     if (scenario === 'revoked')
       fakes.faults.fail('payments.capture', 1, () => new PaymentDeclinedError('payments', 'card declined'));
+    if (scenario === 'carrier-fallback-retried') {
+      const down = () => new DownstreamUnavailableError('carrier', '503 Service Unavailable');
+      fakes.faults.failAlways('primaryCarrier.dispatch', down).failAlways('backupCarrier.dispatch', down);
+    }
     const taskQueue = `record-history-${scenario}`;
     const workers = await createOrderWorkers({
       connection: env.nativeConnection,
@@ -87,7 +109,7 @@ async function record(scenario: Scenario, out: string): Promise<void> {
         workflowId: input.orderId,
         typedSearchAttributes: orderSearchAttributes(input),
       });
-      const result = await settled(handle, scenario);
+      const result = await settled(handle, scenario, env, fakes);
       const history = await handle.fetchHistory();
       fs.mkdirSync(path.dirname(out), { recursive: true });
       // Pretty-printed so a changed fixture reads well in a diff.

@@ -1,23 +1,37 @@
-/** The fault-injection control on a bare service app (no database needed). */
+/**
+ * The fault-injection control on a bare service app (no database needed), and the lost answer
+ * on the real services: the effect is in the ledger, the caller got nothing, a replay answers.
+ */
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { Router } from 'express';
 import pino from 'pino';
 import request from 'supertest';
+import { z } from 'zod';
+import { DownstreamUnavailableError } from '../../src/activities/errors';
+import { callDownstream } from '../../src/activities/clients/http';
 import { FaultController, NO_FAULTS } from '../../src/services/faults';
 import { createServiceApp } from '../../src/services/http/app';
+import { http, post, setFaults, setStock, startTestServices, unique, type TestServices } from './harness';
 
 function app(random?: () => number) {
   const faults = new FaultController(random);
+  let handled = 0;
   const business = Router();
-  business.post('/work', (_req, res) => void res.status(201).json({ done: true }));
+  business.post('/work', (_req, res) => {
+    handled += 1;
+    res.status(201).json({ done: true });
+  });
   const operator = Router();
   operator.get('/ledger', (_req, res) => void res.json({ entries: [] }));
   return {
     faults,
+    handled: () => handled,
     app: createServiceApp({ service: 'test', log: pino({ level: 'silent' }), faults, business, operator }),
   };
 }
+
+const dropped = (err: NodeJS.ErrnoException) => err.code === 'ECONNRESET' || /socket hang up/.test(err.message);
 
 describe('fault control over HTTP', () => {
   test('is off by default', async () => {
@@ -45,6 +59,7 @@ describe('fault control over HTTP', () => {
       { outage: 'sometimes' },
       { latencyMs: -1 },
       { errorStatus: 418 },
+      { lostAnswerRate: 1.5 },
       { typo: 1 },
     ]) {
       const res = await request(a).put('/_faults').send(bad);
@@ -78,11 +93,21 @@ describe('faults apply to business endpoints only', () => {
   test('outage "reset" drops the connection without an answer', async () => {
     const { app: a } = app();
     await request(a).put('/_faults').send({ outage: 'reset' }).expect(200);
-    await assert.rejects(
-      request(a).post('/work'),
-      (err: NodeJS.ErrnoException) => err.code === 'ECONNRESET' || /socket hang up/.test(err.message),
-    );
+    await assert.rejects(request(a).post('/work'), dropped);
     assert.equal((await request(a).get('/healthz')).status, 200);
+  });
+
+  test('a lost answer runs the handler, then drops the connection; not on /healthz, /_faults or audits', async () => {
+    const { app: a, handled } = app();
+    await request(a).put('/_faults').send({ lostAnswerRate: 1 }).expect(200);
+    await assert.rejects(request(a).post('/work'), dropped);
+    assert.equal(handled(), 1, 'the handler ran to its end');
+    assert.equal((await request(a).get('/healthz')).status, 200);
+    assert.equal((await request(a).get('/ledger')).status, 200);
+    assert.equal((await request(a).get('/_faults')).status, 200);
+    await request(a).delete('/_faults').expect(200);
+    assert.equal((await request(a).post('/work')).status, 201);
+    assert.equal(handled(), 2);
   });
 
   test('a hang is never answered until the client gives up', async () => {
@@ -101,5 +126,122 @@ describe('faults apply to business endpoints only', () => {
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await request(a).post('/work')).status);
     assert.deepEqual(statuses, [500, 201, 500, 201]);
+  });
+});
+
+describe('a lost answer on the real services: the effect lands, the answer does not', () => {
+  let svc: TestServices;
+  before(async () => {
+    svc = await startTestServices();
+  });
+  after(async () => {
+    await svc?.stop();
+  });
+
+  /** A raw POST: resolves with the answer, or rejects when the connection was dropped. */
+  const rawPost = (url: string, key: string, body: unknown) =>
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': key },
+      body: JSON.stringify(body),
+    });
+
+  test('inventory reserve: no answer, the reservation is in the ledger, a replay answers it once', async () => {
+    const sku = unique('SKU');
+    await setStock(svc.urls.inventory, sku, 10);
+    const orderId = unique('order');
+    const key = unique('reserve');
+    const body = { orderId, items: [{ sku, quantity: 2 }] };
+
+    await setFaults(svc.urls.inventory, { lostAnswerRate: 1 });
+    await assert.rejects(rawPost(`${svc.urls.inventory}/reservations`, key, body), TypeError);
+    await http(svc.urls.inventory, 'DELETE', '/_faults');
+
+    const listed = async () =>
+      (await http(svc.urls.inventory, 'GET', `/reservations?orderId=${orderId}`)).body.reservations as {
+        reservationId: string;
+        reservationKey: string;
+        status: string;
+      }[];
+    const [row, ...more] = await listed();
+    assert.deepEqual(more, []);
+    assert.equal(row?.reservationKey, key);
+    assert.equal(row?.status, 'reserved');
+    assert.equal((await http(svc.urls.inventory, 'GET', `/stock/${sku}`)).body.available, 8);
+
+    const replay = await post(svc.urls.inventory, '/reservations', key, body);
+    assert.equal(replay.status, 201);
+    assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+    assert.equal(replay.body.reservationId, row?.reservationId);
+    assert.equal((await listed()).length, 1, 'no second reservation');
+    assert.equal((await http(svc.urls.inventory, 'GET', `/stock/${sku}`)).body.available, 8);
+  });
+
+  test('payments capture: no answer, the charge is in the ledger, a replay answers it once', async () => {
+    const orderId = unique('order');
+    const key = unique('capture');
+    const body = { orderId, customerId: 'cust-ok', amount: 4200, currency: 'EUR' };
+
+    await setFaults(svc.urls.payments, { lostAnswerRate: 1 });
+    await assert.rejects(rawPost(`${svc.urls.payments}/charges`, key, body), TypeError);
+    await http(svc.urls.payments, 'DELETE', '/_faults');
+
+    const listed = async () =>
+      (await http(svc.urls.payments, 'GET', `/charges?orderId=${orderId}`)).body.charges as {
+        chargeId: string;
+        captureKey: string;
+        status: string;
+        amount: number;
+      }[];
+    const [row, ...more] = await listed();
+    assert.deepEqual(more, []);
+    assert.deepEqual(
+      { captureKey: row?.captureKey, status: row?.status, amount: row?.amount },
+      { captureKey: key, status: 'captured', amount: 4200 },
+    );
+
+    const replay = await post(svc.urls.payments, '/charges', key, body);
+    assert.equal(replay.status, 201);
+    assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+    assert.equal(replay.body.chargeId, row?.chargeId);
+    assert.equal((await listed()).length, 1, 'no second charge');
+  });
+
+  test('the HTTP client reports it as a retryable DownstreamUnavailableError, and the effect is there', async () => {
+    const orderId = unique('order');
+    const key = unique('dispatch');
+    const url = svc.urls.primaryCarrier;
+    const body = {
+      orderId,
+      address: { name: 'Ada Lovelace', line1: '1 Analytical Way', city: 'London', postalCode: 'N1 9GU', country: 'GB' },
+      items: [{ sku: 'SKU-MUG-001', quantity: 1 }],
+    };
+    const call = {
+      method: 'POST' as const,
+      path: '/shipments',
+      body,
+      idempotencyKey: key,
+      response: z.object({ shipmentId: z.string() }),
+    };
+    const endpoint = { downstream: 'primaryCarrier', baseUrl: url, timeoutMs: 5_000 };
+
+    await setFaults(url, { lostAnswerRate: 1 });
+    await assert.rejects(
+      callDownstream(endpoint, call),
+      (err: unknown) => err instanceof DownstreamUnavailableError && /unreachable/.test(err.message),
+    );
+    await http(url, 'DELETE', '/_faults');
+
+    const shipments = (await http(url, 'GET', `/shipments?orderId=${orderId}`)).body.shipments as {
+      shipmentId: string;
+      dispatchKey: string;
+      status: string;
+    }[];
+    assert.equal(shipments.length, 1);
+    assert.equal(shipments[0]?.dispatchKey, key);
+    assert.equal(shipments[0]?.status, 'dispatched');
+    // The retry Temporal would make: same key, the original shipment, nothing dispatched twice.
+    assert.deepEqual(await callDownstream(endpoint, call), { shipmentId: shipments[0]?.shipmentId });
+    assert.equal(((await http(url, 'GET', `/shipments?orderId=${orderId}`)).body.shipments as unknown[]).length, 1);
   });
 });
