@@ -88,7 +88,10 @@ function orderBody(
 function recordsDetail(reading: Extract<OrderReading, { source: 'records' }>, liveQueryTimeoutMs: number): string {
   const { reason, records, finalState } = reading;
   if (reason === 'closed' && finalState)
-    return "The order's workflow has completed: this is the final state it returned, read from Temporal's records (no worker needed).";
+    return (
+      "The order's workflow has completed: this is the final state it returned, " +
+      "read from Temporal's records (no worker needed)."
+    );
   const why =
     reason === 'closed'
       ? "The order's workflow has completed but its result is not an order state"

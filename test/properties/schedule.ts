@@ -8,22 +8,6 @@ import fc from 'fast-check';
 import type { ActivityOptions } from '@temporalio/workflow';
 import { ActivityPolicies } from '../../src/workflows/downstreams';
 
-export const OPERATIONS = [
-  'inventory.reserve',
-  'inventory.release',
-  'inventory.commit',
-  'payments.capture',
-  'payments.refund',
-  'primaryCarrier.dispatch',
-  'primaryCarrier.voidShipment',
-  'backupCarrier.dispatch',
-  'backupCarrier.voidShipment',
-  'fraudModel.score',
-  'fraudRules.score',
-  'notifications.send',
-] as const;
-export type Operation = (typeof OPERATIONS)[number];
-
 /** The calls that change a ledger: forward steps, their undos and the void. */
 export const EFFECTFUL_OPERATIONS = [
   'inventory.reserve',
@@ -34,7 +18,16 @@ export const EFFECTFUL_OPERATIONS = [
   'primaryCarrier.dispatch',
   'primaryCarrier.voidShipment',
   'backupCarrier.dispatch',
-] as const satisfies readonly Operation[];
+] as const;
+
+export const OPERATIONS = [
+  ...EFFECTFUL_OPERATIONS,
+  'backupCarrier.voidShipment',
+  'fraudModel.score',
+  'fraudRules.score',
+  'notifications.send',
+] as const;
+export type Operation = (typeof OPERATIONS)[number];
 
 /** The policy each operation's activity runs under (`src/workflows/downstreams.ts`). */
 const POLICY_OF: Record<Operation, ActivityOptions> = {

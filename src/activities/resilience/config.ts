@@ -9,19 +9,11 @@
  */
 import { z } from 'zod';
 import { loadConfig, port, positiveInt, url } from '../../config';
-import type { Downstream } from '../../workflows/downstreams';
+import { DOWNSTREAMS, type Downstream } from '../../workflows/downstreams';
 
 /** The downstreams with a breaker of their own: every one but the alert webhook. */
-export const BREAKER_NAMES = [
-  'inventory',
-  'payments',
-  'primaryCarrier',
-  'backupCarrier',
-  'fraudModel',
-  'fraudRules',
-  'notifications',
-] as const satisfies readonly Downstream[];
-export type BreakerName = (typeof BREAKER_NAMES)[number];
+export type BreakerName = Exclude<Downstream, 'alerts'>;
+export const BREAKER_NAMES: readonly BreakerName[] = DOWNSTREAMS.filter((d): d is BreakerName => d !== 'alerts');
 
 export interface BreakerSettings {
   /** Consecutive transient failures that open the breaker. */
