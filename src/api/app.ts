@@ -11,7 +11,7 @@ import { createAuthenticator } from './auth';
 import { registerDeadLetters } from './dead-letters';
 import { type ApiConfig, orderPolicy } from './config';
 import type { RouteContext } from './context';
-import { errorHandler, unknownRoute } from './error-handler';
+import { errorHandler, methodNotAllowed, unknownRoute } from './error-handler';
 import { createApiMetrics } from './metrics';
 import { buildOpenApiDocument } from './openapi';
 import { registerOperations } from './operations';
@@ -20,6 +20,7 @@ import { registerOrderReading } from './orders-read';
 import { registerOrderSteering } from './orders-steering';
 import { OrdersGateway } from './orders-gateway';
 import { requestLogger } from './request-log';
+import { securityHeaders } from './security-headers';
 
 export interface ApiDeps {
   /** Temporal client bound to the orders namespace. */
@@ -50,6 +51,7 @@ export function createApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   // Flat string query values only: no nested objects smuggled into filters.
   app.set('query parser', 'simple');
+  app.use(securityHeaders());
   app.use(requestLogger(deps.logger ?? pino({ level: 'silent' })));
   app.use(metrics.observeRequests);
 
@@ -59,6 +61,7 @@ export function createApp(deps: ApiDeps): Express {
   registerOrderSteering(app, ctx);
   registerDeadLetters(app, ctx);
 
+  app.use(methodNotAllowed(app));
   app.use(unknownRoute);
   app.use(errorHandler);
   return app;

@@ -86,6 +86,20 @@ function problems(...slugs: ProblemSlug[]): Record<string, unknown> {
               },
             }
           : {}),
+        ...(status === 415
+          ? {
+              headers: {
+                'Accept-Post': {
+                  description: 'The media type to send, when the Content-Type was refused.',
+                  schema: { type: 'string' },
+                },
+                'Accept-Encoding': {
+                  description: 'The content codings accepted, when the Content-Encoding was refused.',
+                  schema: { type: 'string' },
+                },
+              },
+            }
+          : {}),
       },
     ]),
   );
@@ -110,6 +124,8 @@ function steering(operationId: string, summary: string, description: string, bod
         '202': json('SteeringAccepted', 'The change was accepted and the order is still settling.'),
         ...problems(
           'malformed-json',
+          'malformed-body',
+          'invalid-request',
           'unauthenticated',
           'forbidden',
           'order-not-found',
@@ -139,8 +155,14 @@ export function buildOpenApiDocument(): JsonObject {
       version: '1.0.0',
       description:
         'Start and steer orders run by the order-fulfillment saga on Temporal. ' +
-        'Every error is RFC 9457 problem details. ' +
-        `Each response carries ${REQUEST_ID_HEADER}; send your own (8-128 safe characters) to correlate logs.`,
+        'Every error is RFC 9457 problem details, including those no operation lists: ' +
+        '405 with Allow for a method a path does not serve, 404 for an unknown path, and, for requests ' +
+        'refused before routing, 400 (not valid HTTP/1.1), 408 (too slow) and 431 (headers too large). ' +
+        'A body may be sent with Content-Encoding gzip, deflate or br; the size limit applies after decoding. ' +
+        `Each response carries ${REQUEST_ID_HEADER}; send your own (8-128 safe characters) to correlate logs. ` +
+        'Each response also carries Cache-Control: no-store and security headers ' +
+        "(Content-Security-Policy: default-src 'none'; frame-ancestors 'none', X-Frame-Options: DENY, " +
+        'X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer).',
     },
     servers: [{ url: '/' }],
     tags: [{ name: 'orders' }, { name: 'dead letters' }, { name: 'operations' }],
@@ -171,6 +193,7 @@ export function buildOpenApiDocument(): JsonObject {
             ),
             ...problems(
               'malformed-json',
+              'malformed-body',
               'invalid-request',
               'invalid-signature',
               'payload-too-large',
@@ -212,7 +235,7 @@ export function buildOpenApiDocument(): JsonObject {
           parameters: [orderIdParameter],
           responses: {
             '200': json('Order', 'The order: the live query answer or its records; `source` says which.'),
-            ...problems('unauthenticated', 'forbidden', 'order-not-found', 'temporal-unavailable'),
+            ...problems('invalid-request', 'unauthenticated', 'forbidden', 'order-not-found', 'temporal-unavailable'),
           },
         },
       },
@@ -255,6 +278,7 @@ export function buildOpenApiDocument(): JsonObject {
             '200': json('DrainReport', 'What the drain did, order by order (an empty list when nothing was parked).'),
             ...problems(
               'malformed-json',
+              'malformed-body',
               'unauthenticated',
               'forbidden',
               'payload-too-large',

@@ -1,7 +1,10 @@
 /**
- * Request bodies: JSON only, size-limited, validated by a zod schema. Body-parser failures
- * (too large, malformed) surface as errors the error handler turns into problems.
+ * Request bodies: JSON only, size-limited, validated by a zod schema. Whatever goes wrong while
+ * body-parser reads a body is the client's doing and becomes a 4xx problem right here: too large
+ * (413, counted after decompression), a content coding it does not decode (415), bytes that are
+ * not what their Content-Encoding says (400), malformed JSON (400).
  */
+import zlib from 'node:zlib';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import type { z } from 'zod';
 import { Problem } from './problem';
@@ -23,14 +26,80 @@ export function requireJson(req: Request, _res: Response, next: NextFunction): v
   next();
 }
 
+/** The content codings body-parser decodes (`identity` aside); any other is 415. */
+const CONTENT_CODINGS: readonly string[] = [
+  'gzip',
+  'deflate',
+  'br',
+  ...('createZstdDecompress' in zlib ? ['zstd'] : []),
+];
+
+/**
+ * A body-parser error as the problem it is. body-parser and raw-body tag what they detect with
+ * a `type`; a failing decompression stream is passed on untagged, with status 400. Anything
+ * else (a server fault such as a body read twice) is returned unchanged, to become a 500.
+ */
+function bodyReadProblem(err: unknown, req: Request, limitBytes: number): unknown {
+  const { type, status } = (typeof err === 'object' && err !== null ? err : {}) as {
+    type?: unknown;
+    status?: unknown;
+  };
+  switch (type) {
+    case 'entity.too.large':
+      return new Problem(
+        'payload-too-large',
+        `The request body is larger than this API accepts: ${limitBytes} bytes, counted after decompression.`,
+      );
+    case 'entity.parse.failed':
+      return new Problem('malformed-json', 'The request body is not valid JSON.');
+    case 'encoding.unsupported':
+      return new Problem(
+        'unsupported-media-type',
+        `This Content-Encoding is not supported: send the body unencoded or as one of ${CONTENT_CODINGS.join(', ')}.`,
+        { headers: { 'Accept-Encoding': CONTENT_CODINGS.join(', ') } },
+      );
+    case 'charset.unsupported':
+      return new Problem('unsupported-media-type', 'Send the body as application/json (UTF-8).', {
+        headers: { 'Accept-Post': 'application/json' },
+      });
+    case 'request.aborted':
+    case 'request.size.invalid':
+    case 'stream.encoding.set':
+      return new Problem('invalid-request', 'The request body could not be read.');
+  }
+  if (type === undefined && status === 400) {
+    const encoding = (req.get('content-encoding') ?? 'identity').trim().toLowerCase();
+    if (encoding !== 'identity') {
+      // Only a coding body-parser decodes gets this far, so naming it echoes nothing arbitrary.
+      const named = CONTENT_CODINGS.includes(encoding) ? ` (${encoding})` : '';
+      return new Problem(
+        'malformed-body',
+        `The request body could not be decoded as its Content-Encoding${named} says: ` +
+          'it is corrupt, truncated or encoded otherwise.',
+      );
+    }
+    return new Problem('invalid-request', 'The request body could not be read.');
+  }
+  return err;
+}
+
+/** Runs a body-parser middleware, turning what it reports about the body into problems. */
+function readingBody(parser: RequestHandler, limitBytes: number): RequestHandler {
+  return (req, res, next) => {
+    void parser(req, res, (err?: unknown) => {
+      next(err === undefined || err === null || typeof err === 'string' ? err : bodyReadProblem(err, req, limitBytes));
+    });
+  };
+}
+
 /** The raw bytes, for signature verification before parsing. */
 export function rawBody(limitBytes: number): RequestHandler {
-  return express.raw({ type: () => true, limit: limitBytes });
+  return readingBody(express.raw({ type: () => true, limit: limitBytes }), limitBytes);
 }
 
 /** Parsed JSON (objects and arrays only). */
 export function jsonBody(limitBytes: number): RequestHandler {
-  return express.json({ type: () => true, limit: limitBytes, strict: true });
+  return readingBody(express.json({ type: () => true, limit: limitBytes, strict: true }), limitBytes);
 }
 
 export function parseJson(raw: Buffer): unknown {

@@ -280,7 +280,9 @@ export const problemSchema = z
     title: z.string(),
     status: z.int(),
     detail: z.string(),
-    instance: z.string(),
+    instance: z.string().meta({
+      description: 'The request path; urn:uuid:<requestId> for a request refused before it had one (not valid HTTP).',
+    }),
     requestId: z.string().optional(),
     errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
   })

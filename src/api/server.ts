@@ -1,6 +1,7 @@
 /**
  * `npm run api`: the orders API as a process. Connects to Temporal, serves on API_HOST
  * (loopback unless configured otherwise) and drains in-flight requests on SIGINT/SIGTERM.
+ * The HTTP server comes from http-server.ts, which answers malformed HTTP as problems too.
  */
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig, temporalSchema } from '../config';
@@ -8,6 +9,7 @@ import { createLogger } from '../logger';
 import { connectClient } from '../temporal/connection';
 import { createApp } from './app';
 import { apiSchema, usesDevCredentials } from './config';
+import { createApiServer } from './http-server';
 
 export async function runApiServer(): Promise<void> {
   const config = loadConfig(apiSchema);
@@ -22,7 +24,7 @@ export async function runApiServer(): Promise<void> {
   const metricsRegistry = new Registry();
   collectDefaultMetrics({ register: metricsRegistry });
   const app = createApp({ client, config, logger: log, metricsRegistry });
-  const server = app.listen(config.API_PORT, config.API_HOST, () =>
+  const server = createApiServer(app, log).listen(config.API_PORT, config.API_HOST, () =>
     log.info(
       {
         host: config.API_HOST,

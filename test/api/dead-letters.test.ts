@@ -15,6 +15,7 @@ import {
   startApiHarness,
   submitOrder,
   TOKENS,
+  assertNotCacheable,
   assertProblem,
 } from './harness';
 
@@ -78,6 +79,7 @@ describe('POST /admin/dead-letters/drain', () => {
 
     const res = await drain(TOKENS.operator, { reason: 'payments are back' });
     assert.equal(res.status, 200, JSON.stringify(res.body));
+    assertNotCacheable(res);
     const report = res.body as DrainReport;
     assert.deepEqual([report.found, report.retried, report.refused, report.failed], [2, 2, 0, 0]);
     assert.deepEqual(

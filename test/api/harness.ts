@@ -135,11 +135,33 @@ export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 export const PROBLEM_BASE = 'https://order-saga.example/problems/';
 
+/**
+ * The security headers every answer carries, problems included (helmet, set for a JSON API):
+ * never sniffed, never framed, no referrer, nothing loads from it; no HSTS on plain HTTP.
+ */
+export function assertSecurityHeaders(headers: Record<string, string | undefined>): void {
+  assert.equal(headers['x-content-type-options'], 'nosniff');
+  assert.equal(headers['x-frame-options'], 'DENY');
+  assert.equal(headers['referrer-policy'], 'no-referrer');
+  const csp = headers['content-security-policy'] ?? '';
+  assert.match(csp, /(^|;)\s*default-src 'none'\s*(;|$)/, csp);
+  assert.match(csp, /(^|;)\s*frame-ancestors 'none'\s*(;|$)/, csp);
+  assert.equal(headers['strict-transport-security'], undefined);
+  assert.equal(headers['x-powered-by'], undefined);
+}
+
+/** Personal data (and every error) must not be stored by browsers or intermediaries. */
+export function assertNotCacheable(res: Pick<Response, 'headers'>): void {
+  assert.equal(res.headers['cache-control'], 'no-store');
+}
+
 /** Asserts an RFC 9457 answer with the given status and problem slug; returns its body. */
 export function assertProblem(res: Response, status: number, slug: string): Record<string, unknown> {
   const body = res.body as Record<string, unknown>;
   assert.equal(res.status, status, JSON.stringify(body));
   assert.match(res.headers['content-type'] ?? '', /^application\/problem\+json/);
+  assertSecurityHeaders(res.headers);
+  assertNotCacheable(res);
   assert.equal(body.type, `${PROBLEM_BASE}${slug}`);
   assert.equal(body.status, status);
   assert.equal(typeof body.title, 'string');

@@ -12,7 +12,9 @@ import {
   startApiHarness,
   submitOrder,
   TOKENS,
+  assertNotCacheable,
   assertProblem,
+  assertSecurityHeaders,
 } from './harness';
 
 interface OrderPage {
@@ -147,6 +149,13 @@ describe('GET /orders', () => {
 
   test('needs a token', async () => {
     assertProblem(await request(h.app).get('/orders'), 401, 'unauthenticated');
+  });
+
+  test('a page holds personal data: Cache-Control no-store, and the security headers', async () => {
+    const res = await list({ customerId: 'cust-list-a', pageSize: 2 });
+    assert.equal(res.status, 200);
+    assertNotCacheable(res);
+    assertSecurityHeaders(res.headers);
   });
 });
 
