@@ -27,6 +27,7 @@ export interface Principal {
  */
 export const DEV_SIGNING_SECRET = 'local-dev-signing-secret';
 export const DEV_TOKENS = 'local-approver-token:approver:alice,local-operator-token:operator:ops';
+export const DEV_CURSOR_SECRET = 'local-dev-cursor-secret-do-not-use-in-production';
 
 const identity = z
   .string()
@@ -89,6 +90,15 @@ export const apiSchema = z
     API_SIGNATURE_TOLERANCE_SECONDS: positiveInt.max(3600).default(300),
     /** Comma-separated `token:role:identity` entries. */
     API_TOKENS: apiTokens.default(() => apiTokens.parse(DEV_TOKENS)),
+    /**
+     * Key of the MAC on `GET /orders` cursors (visibility-query.ts). A variable of its own, known to
+     * the API alone: the signing secrets are shared with every order sender and the tokens are
+     * handed to people, so a key derived from either could be used by them to mint cursors, and
+     * would tie rotating a client credential to the cursors. One value, no rotation list: changing
+     * it only sends clients in the middle of a listing back to its first page (400 on the cursor).
+     * Every replica behind a load balancer needs the same value.
+     */
+    API_CURSOR_SECRET: z.string().min(32, 'expected at least 32 characters').default(DEV_CURSOR_SECRET),
     /** Deadline for one call to Temporal; a call that misses it answers 503. */
     API_TEMPORAL_TIMEOUT_MS: durationMs.default(10_000),
     /** How long approval/cancel/retry wait for the order to settle before answering 202. */
@@ -131,10 +141,17 @@ export function orderPolicy(config: ApiConfig): OrderPolicy {
   };
 }
 
-/** True while the well-known development credentials are configured. */
-export function usesDevCredentials(config: ApiConfig): boolean {
+/** The variables still holding the well-known development credentials (empty in a real deployment). */
+export function devCredentials(config: ApiConfig): string[] {
   const devTokens = new Set(commaList(DEV_TOKENS).map((entry) => entry.split(':')[0]));
-  return (
-    config.API_SIGNING_SECRETS.includes(DEV_SIGNING_SECRET) || config.API_TOKENS.some((t) => devTokens.has(t.token))
-  );
+  const inUse: string[] = [];
+  if (config.API_SIGNING_SECRETS.includes(DEV_SIGNING_SECRET)) inUse.push('API_SIGNING_SECRETS');
+  if (config.API_TOKENS.some((t) => devTokens.has(t.token))) inUse.push('API_TOKENS');
+  if (config.API_CURSOR_SECRET === DEV_CURSOR_SECRET) inUse.push('API_CURSOR_SECRET');
+  return inUse;
+}
+
+/** True while any of the well-known development credentials is configured. */
+export function usesDevCredentials(config: ApiConfig): boolean {
+  return devCredentials(config).length > 0;
 }

@@ -16,7 +16,8 @@ import { GRPC_INVALID_ARGUMENT, grpcCode } from './temporal-errors';
 import { decodeCursor, encodeCursor, ordersQuery } from './visibility-query';
 
 export function registerOrderReading(app: Express, ctx: RouteContext): void {
-  const { gateway, requireRole } = ctx;
+  const { gateway, requireRole, config } = ctx;
+  const cursorSecret = config.API_CURSOR_SECRET;
 
   app.get('/orders/:id', requireRole(...READ_ROLES), async (req: Request, res: Response) => {
     const orderId = orderIdParam(req);
@@ -39,15 +40,17 @@ export function registerOrderReading(app: Express, ctx: RouteContext): void {
       });
     const { status, customerId, pageSize, cursor } = parsed.data;
     const query = ordersQuery({ status, customerId });
-    const pageToken = cursor === undefined ? undefined : decodeCursor(query, cursor);
+    const pageToken = cursor === undefined ? undefined : decodeCursor(cursorSecret, query, cursor);
     try {
       const page = await gateway.listOrders(query, pageSize, pageToken);
       res.json({
         orders: page.orders,
-        nextCursor: page.nextPageToken ? encodeCursor(query, page.nextPageToken) : null,
+        nextCursor: page.nextPageToken ? encodeCursor(cursorSecret, query, page.nextPageToken) : null,
       });
     } catch (err) {
-      // A cursor we issued always parses; one Temporal rejects was tampered with or expired.
+      // The MAC has already refused every cursor we did not issue, so this is a token Temporal
+      // itself issued and no longer accepts (e.g. expired). INVALID_ARGUMENT is not retried (neither
+      // the SDK's gRPC retry interceptor nor `within` retries it), so this answers at once.
       if (pageToken && grpcCode(err) === GRPC_INVALID_ARGUMENT) {
         throw new Problem('invalid-request', 'The cursor is no longer valid; start again from the first page.', {
           errors: [{ field: 'cursor', message: 'rejected by the order store' }],

@@ -8,16 +8,18 @@ import { loadConfig, temporalSchema } from '../config';
 import { createLogger } from '../logger';
 import { connectClient } from '../temporal/connection';
 import { createApp } from './app';
-import { apiSchema, usesDevCredentials } from './config';
+import { apiSchema, devCredentials } from './config';
 import { createApiServer } from './http-server';
 
 export async function runApiServer(): Promise<void> {
   const config = loadConfig(apiSchema);
   const temporal = loadConfig(temporalSchema);
   const log = createLogger('api');
-  if (usesDevCredentials(config)) {
+  const development = devCredentials(config);
+  if (development.length > 0) {
     log.warn(
-      'API_SIGNING_SECRETS / API_TOKENS hold the well-known development values; set your own outside local development',
+      { variables: development },
+      `${development.join(', ')}: well-known development values in use; set your own outside local development`,
     );
   }
   const client = await connectClient(temporal);

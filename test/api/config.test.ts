@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { apiSchema, orderPolicy, usesDevCredentials } from '../../src/api/config';
+import { apiSchema, devCredentials, orderPolicy, usesDevCredentials } from '../../src/api/config';
 import { ConfigError, loadConfig } from '../../src/config';
 import { DEFAULT_ORDER_POLICY } from '../../src/workflows/order-types';
 
 const base = {
   API_SIGNING_SECRETS: 'first-secret-0123456789, second-secret-0123456789',
   API_TOKENS: 'approver-token-0123456789:approver:alice,operator-token-0123456789:operator:ops-bob',
+  API_CURSOR_SECRET: 'cursor-secret-0123456789-0123456789',
 };
 
 function configError(env: Record<string, string>): string {
@@ -61,7 +62,11 @@ describe('API configuration', () => {
   test('without secrets or tokens the development credentials apply, and are flagged', () => {
     const config = loadConfig(apiSchema, {});
     assert.equal(usesDevCredentials(config), true);
+    assert.deepEqual(devCredentials(config), ['API_SIGNING_SECRETS', 'API_TOKENS', 'API_CURSOR_SECRET']);
     assert.ok(config.API_TOKENS.some((t) => t.role === 'approver'));
+    // The cursor key alone left at its development value is flagged too.
+    const { API_CURSOR_SECRET: _unset, ...withoutCursorSecret } = base;
+    assert.deepEqual(devCredentials(loadConfig(apiSchema, withoutCursorSecret)), ['API_CURSOR_SECRET']);
   });
 
   test('bad values name the variable', () => {
@@ -73,6 +78,10 @@ describe('API configuration', () => {
       /API_TOKENS: expected every token to be distinct/,
     );
     assert.match(configError({ ...base, API_SIGNING_SECRETS: 'tiny' }), /API_SIGNING_SECRETS/);
+    assert.match(
+      configError({ ...base, API_CURSOR_SECRET: 'short-cursor-secret' }),
+      /API_CURSOR_SECRET.*32 characters/,
+    );
     assert.match(
       configError({ ...base, ORDER_FRAUD_REVIEW_LOW: '0.9', ORDER_FRAUD_REVIEW_HIGH: '0.5' }),
       /ORDER_FRAUD_REVIEW_HIGH/,

@@ -13,7 +13,7 @@ after(async () => {
   await saga?.env.teardown();
 });
 
-test('INVENTORY_LOCKED for 299 s: no alert; 301 s: exactly one, with the full context; the order carries on', async () => {
+test('INVENTORY_LOCKED for under 300 s: no alert; at 300 s exactly one, with the full context; the order carries on', async () => {
   await withSagaWorker(
     saga,
     async ({ fakes, logs, start }) => {
@@ -26,14 +26,18 @@ test('INVENTORY_LOCKED for 299 s: no alert; 301 s: exactly one, with the full co
         (s) => s.status === OrderStatus.INVENTORY_LOCKED && s.currentStep === 'capturePayment',
       );
 
-      await saga.env.sleep('299 s');
-      const at299 = await handle.query(getOrderStateQuery);
-      assert.equal(at299.status, OrderStatus.INVENTORY_LOCKED);
-      assert.equal(at299.sla, null);
+      // The test server's sleep can overshoot by a moment under load, so the exact boundary is
+      // checked on the breach itself (recorded in workflow time) rather than on the sleep.
+      await saga.env.sleep('290 s');
+      const before = await handle.query(getOrderStateQuery);
+      assert.equal(before.status, OrderStatus.INVENTORY_LOCKED);
+      assert.equal(before.sla, null);
       assert.equal(fakes.alerts.raised.size, 0);
 
-      await saga.env.sleep('2 s');
+      await saga.env.sleep('11 s');
       const alerted = await waitForState(handle, (s) => s.sla?.alert.status === 'sent');
+      const breachedAfterMs = Date.parse(alerted.sla!.breachedAt) - Date.parse(alerted.sla!.enteredAt);
+      assert.ok(breachedAfterMs >= 300_000 && breachedAfterMs < 301_000, `breached after ${breachedAfterMs} ms`);
       assert.equal(alerted.status, OrderStatus.INVENTORY_LOCKED, 'the alert does not move the order');
       assert.equal(fakes.alerts.raised.size, 1);
       const alert = fakes.alerts.raised.get(`${input.orderId}:raiseSlaAlert`);
