@@ -74,15 +74,9 @@ function frameworkProblem(err: unknown): Problem | null {
       'invalid-request',
       'The request path is not valid percent-encoding: escape "%" as %25 and percent-encode UTF-8 bytes only.',
     );
+  // Body-reading errors (413, 415, a corrupt encoding) are already problems: see request-body.ts.
   if (expose !== true || typeof status !== 'number' || status < 400 || status > 499) return null;
-  switch (status) {
-    case 413:
-      return new Problem('payload-too-large', 'The request body is larger than this API accepts.');
-    case 415:
-      return new Problem('unsupported-media-type', 'Send the body as application/json (UTF-8).');
-    default:
-      return new Problem('invalid-request', 'The request could not be processed as sent.');
-  }
+  return new Problem('invalid-request', 'The request could not be processed as sent.');
 }
 
 export function errorHandler(err: unknown, req: Request, res: Response, next: NextFunction): void {
