@@ -16,7 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { type ApiConfig, apiSchema, type Role } from '../src/api/config';
-import { SIGNATURE_HEADER, signBody } from '../src/api/signing';
+import { SIGNATURE_HEADER, signRequest } from '../src/api/signing';
 import { ConfigError, loadConfig, temporalSchema } from '../src/config';
 import type { OrderRequest } from '../src/workflows/order-types';
 
@@ -190,11 +190,15 @@ async function main(): Promise<number> {
     if (!SCENARIOS.includes(scenario)) throw new Error(`--scenario must be one of ${SCENARIOS.join(', ')}`);
     const body = JSON.stringify(sampleOrder(scenario, config));
     // The first configured secret signs; the API accepts any of them.
-    const signature = signBody(body, config.API_SIGNING_SECRETS[0]!);
+    const key = values.key ?? randomUUID();
+    const signature = signRequest(
+      { method: 'POST', path: new URL(`${base}/orders`).pathname, idempotencyKey: key, body },
+      config.API_SIGNING_SECRETS[0]!,
+    );
     const res = await send(
       'POST',
       `${base}/orders`,
-      { ...json, [SIGNATURE_HEADER]: signature, 'Idempotency-Key': values.key ?? randomUUID() },
+      { ...json, [SIGNATURE_HEADER]: signature, 'Idempotency-Key': key },
       body,
     );
     const orderId = (res.body as { orderId?: unknown }).orderId;

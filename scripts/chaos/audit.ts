@@ -1,7 +1,8 @@
 /**
  * The audit at the end of a chaos run: the services' ledgers (read over their audit listings,
- * which are never faulted) against every order the API accepted, checked with the saga's one
- * invariant (`src/services/ledger-invariant.ts`, shared with the property and saga tests).
+ * never faulted, with the run's admin token) against every order the API accepted, checked with
+ * the saga's one invariant (`src/services/ledger-invariant.ts`, shared with the property and
+ * saga tests).
  * Every finding lands in the figure of its rule; each figure must be 0.
  */
 import {
@@ -14,7 +15,7 @@ import {
 } from '../../src/services/ledger-invariant';
 import type { OrderState } from '../../src/workflows/definitions';
 import { isTerminal, OrderStatus } from '../../src/workflows/order-status';
-import { serviceUrl, type Layout } from './stack';
+import { adminAuth, serviceUrl, type Service, type Stack } from './stack';
 
 /** The rows of the services' listings, as they come (only the fields the audit reads). */
 interface ChargeRow {
@@ -49,19 +50,20 @@ export interface Ledgers {
   shipments: ShipmentRow[];
 }
 
-async function list<T>(url: string, field: string): Promise<T[]> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(30_000) });
+async function list<T>(stack: Stack, service: Service, path: string, field: string): Promise<T[]> {
+  const url = `${serviceUrl(stack.layout, service)}${path}`;
+  const res = await fetch(url, { headers: adminAuth(stack), signal: AbortSignal.timeout(30_000) });
   if (!res.ok) throw new Error(`${url} answered ${res.status}`);
   return ((await res.json()) as Record<string, T[]>)[field] ?? [];
 }
 
-export async function readLedgers(l: Layout): Promise<Ledgers> {
+export async function readLedgers(stack: Stack): Promise<Ledgers> {
   const [charges, refunds, reservations, primary, backup] = await Promise.all([
-    list<ChargeRow>(`${serviceUrl(l, 'payments')}/charges`, 'charges'),
-    list<RefundRow>(`${serviceUrl(l, 'payments')}/refunds`, 'refunds'),
-    list<ReservationRow>(`${serviceUrl(l, 'inventory')}/reservations`, 'reservations'),
-    list<ShipmentRow>(`${serviceUrl(l, 'primaryCarrier')}/shipments`, 'shipments'),
-    list<ShipmentRow>(`${serviceUrl(l, 'backupCarrier')}/shipments`, 'shipments'),
+    list<ChargeRow>(stack, 'payments', '/charges', 'charges'),
+    list<RefundRow>(stack, 'payments', '/refunds', 'refunds'),
+    list<ReservationRow>(stack, 'inventory', '/reservations', 'reservations'),
+    list<ShipmentRow>(stack, 'primaryCarrier', '/shipments', 'shipments'),
+    list<ShipmentRow>(stack, 'backupCarrier', '/shipments', 'shipments'),
   ]);
   return { charges, refunds, reservations, shipments: [...primary, ...backup] };
 }

@@ -1,13 +1,13 @@
 /**
- * Fault injection over the reference services' `/_faults` controls, and the background mix the
- * chaos run applies while orders flow: latency, error rates, 429s and hangs spread over the
- * downstreams, and on every service with an effect, answers lost after the effect landed (which
- * stay on while the orders settle). The full outage of one dependency is applied separately
- * (see `run.ts`).
+ * Fault injection over the reference services' `/_faults` controls (with the run's admin token),
+ * and the background mix the chaos run applies while orders flow: latency, error rates, 429s and
+ * hangs spread over the downstreams, and on every service with an effect, answers lost after the
+ * effect landed (which stay on while the orders settle). The full outage of one dependency is
+ * applied separately (see `run.ts`).
  */
 import type { z } from 'zod';
 import type { faultSettingsSchema } from '../../src/services/faults';
-import { serviceUrl, SERVICES, type Layout, type Service } from './stack';
+import { adminAuth, serviceUrl, SERVICES, type Service, type Stack } from './stack';
 
 /**
  * The body of `PUT /_faults`, derived from the services' own schema so the two never drift:
@@ -17,19 +17,25 @@ import { serviceUrl, SERVICES, type Layout, type Service } from './stack';
 export type FaultSettings = z.input<typeof faultSettingsSchema>;
 
 /** Replaces the service's fault settings (omitted fields are off). */
-export async function setFaults(l: Layout, service: Service, settings: FaultSettings): Promise<void> {
-  const res = await fetch(`${serviceUrl(l, service)}/_faults`, {
+export async function setFaults(stack: Stack, service: Service, settings: FaultSettings): Promise<void> {
+  const res = await fetch(`${serviceUrl(stack.layout, service)}/_faults`, {
     method: 'PUT',
-    headers: { 'content-type': 'application/json' },
+    headers: { 'content-type': 'application/json', ...adminAuth(stack) },
     body: JSON.stringify(settings),
     signal: AbortSignal.timeout(5_000),
   });
   if (!res.ok) throw new Error(`PUT /_faults on ${service} answered ${res.status}: ${await res.text()}`);
 }
 
-export async function clearFaults(l: Layout): Promise<void> {
+export async function clearFaults(stack: Stack): Promise<void> {
   await Promise.all(
-    SERVICES.map((s) => fetch(`${serviceUrl(l, s)}/_faults`, { method: 'DELETE', signal: AbortSignal.timeout(5_000) })),
+    SERVICES.map((s) =>
+      fetch(`${serviceUrl(stack.layout, s)}/_faults`, {
+        method: 'DELETE',
+        headers: adminAuth(stack),
+        signal: AbortSignal.timeout(5_000),
+      }),
+    ),
   );
 }
 
@@ -65,24 +71,24 @@ export const SETTLING_FAULTS: Partial<Record<Service, FaultSettings>> = Object.f
 );
 
 /** Every service to its `SETTLING_FAULTS` (the others, and `except`, cleared). */
-export async function applySettling(l: Layout, except?: Service): Promise<void> {
-  await Promise.all(SERVICES.map((s) => setFaults(l, s, (s !== except && SETTLING_FAULTS[s]) || {})));
+export async function applySettling(stack: Stack, except?: Service): Promise<void> {
+  await Promise.all(SERVICES.map((s) => setFaults(stack, s, (s !== except && SETTLING_FAULTS[s]) || {})));
 }
 
-export async function applyBackground(l: Layout, except?: Service): Promise<void> {
+export async function applyBackground(stack: Stack, except?: Service): Promise<void> {
   await Promise.all(
     Object.entries(BACKGROUND_FAULTS).map(([s, f]) =>
-      s === except ? Promise.resolve() : setFaults(l, s as Service, f),
+      s === except ? Promise.resolve() : setFaults(stack, s as Service, f),
     ),
   );
 }
 
 /** Sets a large stock of `skus` (admin endpoint, never faulted), so only the out-of-stock scenario runs out. */
-export async function stockUp(l: Layout, skus: readonly string[], available = 1_000_000): Promise<void> {
+export async function stockUp(stack: Stack, skus: readonly string[], available = 1_000_000): Promise<void> {
   for (const sku of skus) {
-    const res = await fetch(`${serviceUrl(l, 'inventory')}/stock/${encodeURIComponent(sku)}`, {
+    const res = await fetch(`${serviceUrl(stack.layout, 'inventory')}/stock/${encodeURIComponent(sku)}`, {
       method: 'PUT',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...adminAuth(stack) },
       body: JSON.stringify({ available }),
       signal: AbortSignal.timeout(5_000),
     });

@@ -6,7 +6,7 @@
  * Every request has a timeout and every retry loop a bound.
  */
 import { randomUUID } from 'node:crypto';
-import { SIGNATURE_HEADER, signBody } from '../../src/api/signing';
+import { SIGNATURE_HEADER, signRequest } from '../../src/api/signing';
 import type { OrderState } from '../../src/workflows/definitions';
 import type { OrderRequest } from '../../src/workflows/order-types';
 import type { Credentials } from './stack';
@@ -156,7 +156,10 @@ export class OrdersApi {
       const headers = {
         'Content-Type': 'application/json',
         'Idempotency-Key': order.key,
-        [SIGNATURE_HEADER]: signBody(body, this.credentials.signingSecret),
+        [SIGNATURE_HEADER]: signRequest(
+          { method: 'POST', path: '/orders', idempotencyKey: order.key, body },
+          this.credentials.signingSecret,
+        ),
       };
       const res = await this.send('POST', '/orders', headers, body);
       lastStatus = res?.status ?? null;

@@ -73,7 +73,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const l = layout(o.basePort);
     const stack = await startStack(sup, l, dataDir, o.say);
     const api = new OrdersApi(stack.apiUrl, stack.credentials);
-    await stockUp(l, STOCKED_SKUS);
+    await stockUp(stack, STOCKED_SKUS);
 
     const plan = planOrders(o.orders, o.seed);
     const accepted = new Map<string, PlannedOrder>();
@@ -83,7 +83,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     o.say(
       `submitting ${o.orders} orders over ${(windowMs / 1000).toFixed(0)} s with background faults on every dependency`,
     );
-    await applyBackground(l);
+    await applyBackground(stack);
 
     // The timeline of the chaos, relative to the first submission.
     const t0 = Date.now();
@@ -109,9 +109,9 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       await at(0.5);
       outageStart = Date.now();
       o.say(`outage: ${o.outage} answers 503 to everything for ${o.outageSeconds} s`);
-      await setFaults(l, o.outage, { outage: 'unavailable' });
+      await setFaults(stack, o.outage, { outage: 'unavailable' });
       await sleep(o.outageSeconds * 1000);
-      await (o.outage in BACKGROUND_FAULTS ? applyBackground(l) : setFaults(l, o.outage, {}));
+      await (o.outage in BACKGROUND_FAULTS ? applyBackground(stack) : setFaults(stack, o.outage, {}));
       outageEnd = Date.now();
       o.say(`outage over: ${o.outage} answers again`);
     })();
@@ -159,10 +159,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     o.say(
       `${accepted.size} orders accepted; faults off but lost answers (not on ${o.outage}), waiting up to ${o.settleSeconds} s for every order to settle`,
     );
-    await applySettling(l, o.outage);
+    await applySettling(stack, o.outage);
     deadline = Date.now() + o.settleSeconds * 1000;
     await watching;
-    await clearFaults(l);
+    await clearFaults(stack);
     sup.assertAlive('temporal', 'services', 'worker', 'api');
 
     // Final reads: every accepted order, and the ledgers.
@@ -175,7 +175,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       }
       finals.set(orderId, 'unreadable');
     });
-    const figures = audit(finals, await readLedgers(l));
+    const figures = audit(finals, await readLedgers(stack));
     const outcomes: Record<string, number> = {};
     for (const view of finals.values()) {
       const key = typeof view === 'string' ? view : view.status;

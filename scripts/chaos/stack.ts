@@ -36,11 +36,13 @@ export interface Credentials {
   signingSecret: string;
   approverToken: string;
   operatorToken: string;
+  /** The services' SERVICES_ADMIN_TOKEN: their fault controls, `PUT /stock` and audit listings need it. */
+  servicesAdminToken: string;
 }
 
 export function freshCredentials(): Credentials {
   const token = () => randomBytes(24).toString('hex');
-  return { signingSecret: token(), approverToken: token(), operatorToken: token() };
+  return { signingSecret: token(), approverToken: token(), operatorToken: token(), servicesAdminToken: token() };
 }
 
 const MAIN = path.join(PROJECT_ROOT, 'src', 'main.ts');
@@ -58,6 +60,9 @@ export interface Stack {
   credentials: Credentials;
   apiUrl: string;
 }
+
+/** The header the services' operator routes (`/_faults`, `PUT /stock`, the listings) need. */
+export const adminAuth = (stack: Stack) => ({ authorization: `Bearer ${stack.credentials.servicesAdminToken}` });
 
 export async function startStack(
   sup: Supervisor,
@@ -80,7 +85,9 @@ export async function startStack(
     }),
   });
 
+  const credentials = freshCredentials();
   const serviceEnv = {
+    SERVICES_ADMIN_TOKEN: credentials.servicesAdminToken,
     SERVICES_HOST: HOST,
     SERVICES_DATA_DIR: path.join(dataDir, 'services'),
     INVENTORY_PORT: String(l.services.inventory),
@@ -114,7 +121,6 @@ export async function startStack(
     }),
   );
 
-  const credentials = freshCredentials();
   sup.start(
     role('api', {
       ...temporalEnv,

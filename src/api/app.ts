@@ -18,6 +18,7 @@ import { registerOperations } from './operations';
 import { registerOrderIntake } from './orders-intake';
 import { registerOrderReading } from './orders-read';
 import { registerOrderSteering } from './orders-steering';
+import { createRateLimits } from './rate-limits';
 import { OrdersGateway } from './orders-gateway';
 import { requestLogger } from './request-log';
 import { securityHeaders } from './security-headers';
@@ -44,6 +45,7 @@ export function createApp(deps: ApiDeps): Express {
     }),
     metrics,
     requireRole: createAuthenticator(config.API_TOKENS),
+    rateLimits: createRateLimits(config),
     policy: orderPolicy(config),
   };
 

@@ -15,6 +15,7 @@ export const READ_ROLES: readonly Role[] = ['viewer', 'approver', 'operator'];
 
 // Hash both sides so comparisons are constant-time regardless of the presented token's length.
 const fingerprint = (token: string) => createHash('sha256').update(token).digest();
+const presentedToken = (req: Request) => /^Bearer ([^\s]+)$/i.exec(req.get('authorization') ?? '')?.[1];
 
 export function createAuthenticator(tokens: ApiConfig['API_TOKENS']) {
   const known = tokens.map((t) => ({
@@ -23,9 +24,9 @@ export function createAuthenticator(tokens: ApiConfig['API_TOKENS']) {
   }));
 
   const identify = (req: Request): Principal | null => {
-    const match = /^Bearer ([^\s]+)$/i.exec(req.get('authorization') ?? '');
-    if (!match?.[1]) return null;
-    const presented = fingerprint(match[1]);
+    const token = presentedToken(req);
+    if (!token) return null;
+    const presented = fingerprint(token);
     let found: Principal | null = null;
     for (const entry of known) if (timingSafeEqual(entry.hash, presented)) found = entry.principal;
     return found;
@@ -49,6 +50,20 @@ export function createAuthenticator(tokens: ApiConfig['API_TOKENS']) {
   };
 }
 export type RequireRole = ReturnType<typeof createAuthenticator>;
+
+/** A single machine credential (e.g. a metrics scraper's); no token configured lets every request through. */
+export function requireMachineToken(token: string | undefined, realm: string): RequestHandler {
+  const expected = token === undefined ? null : fingerprint(token);
+  return (req: Request, _res: Response, next: NextFunction) => {
+    const presented = presentedToken(req);
+    if (expected && !(presented && timingSafeEqual(expected, fingerprint(presented)))) {
+      throw new Problem('unauthenticated', `Send the ${realm} token in the Authorization header.`, {
+        headers: { 'WWW-Authenticate': `Bearer realm="${realm}"` },
+      });
+    }
+    next();
+  };
+}
 
 export function principalOf(res: Response): Principal {
   const principal = res.locals.principal as Principal | undefined;

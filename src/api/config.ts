@@ -74,6 +74,8 @@ const apiTokens = z
     'expected every token to be distinct',
   );
 
+const nonNegativeInt = z.coerce.number({ error: 'expected a whole number' }).int().min(0).max(1_000_000_000);
+
 const fraction = z.coerce.number({ error: 'expected a number between 0 and 1' }).min(0).max(1);
 
 /** Temporal duration strings as the workflow's timers accept them, e.g. "90m", "24h", "3d". */
@@ -99,6 +101,16 @@ export const apiSchema = z
      * Every replica behind a load balancer needs the same value.
      */
     API_CURSOR_SECRET: z.string().min(32, 'expected at least 32 characters').default(DEV_CURSOR_SECRET),
+    /**
+     * Requests per minute per credential (rate-limits.ts), 0 = no limit: intake counts by signing
+     * secret, steering (approve, cancel, retry, drain) and reads by token identity. Counted per API
+     * process, so a fleet of N replicas lets through up to N times as many.
+     */
+    API_INTAKE_RATE_PER_MINUTE: nonNegativeInt.default(600),
+    API_STEERING_RATE_PER_MINUTE: nonNegativeInt.default(120),
+    API_READ_RATE_PER_MINUTE: nonNegativeInt.default(1200),
+    /** When set, `GET /metrics` needs `Authorization: Bearer <this>` (a scraper's credential, not a person's). */
+    API_METRICS_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
     /** Deadline for one call to Temporal; a call that misses it answers 503. */
     API_TEMPORAL_TIMEOUT_MS: durationMs.default(10_000),
     /** How long approval/cancel/retry wait for the order to settle before answering 202. */

@@ -71,10 +71,11 @@ export async function drainDeadLetters(
 }
 
 export function registerDeadLetters(app: Express, ctx: RouteContext): void {
-  const { config, gateway, requireRole } = ctx;
+  const { config, gateway, requireRole, rateLimits } = ctx;
   app.post(
     '/admin/dead-letters/drain',
     requireRole('operator'),
+    rateLimits.steering,
     requireJson,
     jsonBody(config.API_BODY_LIMIT_BYTES),
     async (req: Request, res: Response) => {

@@ -86,6 +86,18 @@ function problems(...slugs: ProblemSlug[]): Record<string, unknown> {
               },
             }
           : {}),
+        ...(status === 429
+          ? {
+              headers: {
+                'Retry-After': {
+                  description: 'Seconds until the credential may send again.',
+                  schema: { type: 'integer' },
+                },
+                RateLimit: { description: 'The remaining quota and when it resets.', schema: { type: 'string' } },
+                'RateLimit-Policy': { description: 'The quota per minute.', schema: { type: 'string' } },
+              },
+            }
+          : {}),
         ...(status === 415
           ? {
               headers: {
@@ -133,6 +145,7 @@ function steering(operationId: string, summary: string, description: string, bod
           'payload-too-large',
           'unsupported-media-type',
           'validation-failed',
+          'rate-limited',
           'temporal-unavailable',
         ),
       },
@@ -171,7 +184,9 @@ export function buildOpenApiDocument(): JsonObject {
         post: {
           summary: 'Submit an order',
           description:
-            `Signed with ${SIGNATURE_HEADER} (HMAC-SHA256 of "t.rawBody"). ` +
+            `Signed with ${SIGNATURE_HEADER} (v2: method, path, ${IDEMPOTENCY_KEY_HEADER} and body; see the ` +
+            'requestSignature scheme), so a signed request cannot be replayed under another key. ' +
+            'Each signing secret is rate-limited (429 with Retry-After). ' +
             `The ${IDEMPOTENCY_KEY_HEADER} becomes the order id: ` +
             'repeating a request returns the existing order (200) and starts nothing; ' +
             'reusing a key with a different body is 422.',
@@ -200,6 +215,7 @@ export function buildOpenApiDocument(): JsonObject {
               'unsupported-media-type',
               'validation-failed',
               'idempotency-key-reused',
+              'rate-limited',
               'temporal-unavailable',
             ),
           },
@@ -214,7 +230,7 @@ export function buildOpenApiDocument(): JsonObject {
           parameters: listParameters,
           responses: {
             '200': json('OrderPage', 'One page of orders.'),
-            ...problems('invalid-request', 'unauthenticated', 'forbidden', 'temporal-unavailable'),
+            ...problems('invalid-request', 'unauthenticated', 'forbidden', 'rate-limited', 'temporal-unavailable'),
           },
         },
       },
@@ -235,7 +251,14 @@ export function buildOpenApiDocument(): JsonObject {
           parameters: [orderIdParameter],
           responses: {
             '200': json('Order', 'The order: the live query answer or its records; `source` says which.'),
-            ...problems('invalid-request', 'unauthenticated', 'forbidden', 'order-not-found', 'temporal-unavailable'),
+            ...problems(
+              'invalid-request',
+              'unauthenticated',
+              'forbidden',
+              'order-not-found',
+              'rate-limited',
+              'temporal-unavailable',
+            ),
           },
         },
       },
@@ -284,6 +307,7 @@ export function buildOpenApiDocument(): JsonObject {
               'payload-too-large',
               'unsupported-media-type',
               'validation-failed',
+              'rate-limited',
               'temporal-unavailable',
             ),
           },
@@ -311,13 +335,16 @@ export function buildOpenApiDocument(): JsonObject {
       '/metrics': {
         get: {
           summary: 'Prometheus metrics',
+          description: 'Open unless API_METRICS_TOKEN is set; then that token is required.',
           operationId: 'metrics',
           tags: ['operations'],
+          security: [{}, { metricsToken: [] }],
           responses: {
             '200': {
               description: 'Prometheus text exposition format.',
               content: { 'text/plain': { schema: { type: 'string' } } },
             },
+            ...problems('unauthenticated'),
           },
         },
       },
@@ -380,14 +407,22 @@ export function buildOpenApiDocument(): JsonObject {
         bearerAuth: {
           type: 'http',
           scheme: 'bearer',
-          description: 'A token from API_TOKENS; its role decides what it may do.',
+          description:
+            'A token from API_TOKENS; its role decides what it may do. Each identity is rate-limited ' +
+            '(429 with Retry-After): reads and steering separately.',
         },
         requestSignature: {
           type: 'apiKey',
           in: 'header',
           name: SIGNATURE_HEADER,
           description:
-            't=<unix seconds>,v1=<hex HMAC-SHA256 over "<t>.<raw body>"> with a secret from API_SIGNING_SECRETS.',
+            't=<unix seconds>,v2=<hex HMAC-SHA256, keyed with a secret from API_SIGNING_SECRETS, over ' +
+            '"v2\\n<t>\\n<METHOD>\\n<path>\\n<Idempotency-Key>\\n" followed by the raw body bytes>.',
+        },
+        metricsToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'API_METRICS_TOKEN, when set.',
         },
       },
     },

@@ -4,6 +4,7 @@
  */
 import type { Express, Request, Response } from 'express';
 import type { Registry } from 'prom-client';
+import { requireMachineToken } from './auth';
 import type { RouteContext } from './context';
 import { Problem } from './problem';
 import { GRPC_NOT_FOUND, grpcCode, RETRY_AFTER_SECONDS } from './temporal-errors';
@@ -29,9 +30,13 @@ export function registerOperations(app: Express, ctx: RouteContext, registry: Re
     res.json({ status: 'ready', namespace: gateway.namespace });
   });
 
-  app.get('/metrics', async (_req: Request, res: Response) => {
-    res.type(registry.contentType).send(await registry.metrics());
-  });
+  app.get(
+    '/metrics',
+    requireMachineToken(config.API_METRICS_TOKEN, 'metrics'),
+    async (_req: Request, res: Response) => {
+      res.type(registry.contentType).send(await registry.metrics());
+    },
+  );
 
   app.get('/openapi.json', (_req: Request, res: Response) => {
     res.json(openApiDocument);

@@ -5,7 +5,7 @@
  * reused with a different body is refused (422). Keys stay bound to their order after it
  * closes, for as long as the namespace retains the workflow.
  */
-import type { Express, Request, Response } from 'express';
+import type { Express, Request, RequestHandler, Response } from 'express';
 import type { OrderInput } from '../workflows/order-types';
 import { orderTotal } from '../workflows/order-types';
 import type { RouteContext } from './context';
@@ -26,23 +26,42 @@ import { SIGNATURE_HEADER, verifySignature } from './signing';
 export const IDEMPOTENT_REPLAY_HEADER = 'Idempotent-Replayed';
 
 const SIGNATURE_DETAILS = {
-  missing: `Sign the raw body and send ${SIGNATURE_HEADER}: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">.`,
-  malformed: `${SIGNATURE_HEADER} must look like t=<unix seconds>,v1=<64 hex digits>.`,
+  missing:
+    `Sign the request and send ${SIGNATURE_HEADER}: t=<unix seconds>,v2=<hex HMAC-SHA256 of ` +
+    '"v2\\n<t>\\n<METHOD>\\n<path>\\n<Idempotency-Key>\\n<body>">.',
+  malformed: `${SIGNATURE_HEADER} must look like t=<unix seconds>,v2=<64 hex digits>.`,
+  'retired-scheme':
+    'v1 signatures cover the body only and are no longer accepted; sign with v2 ' +
+    '(method, path, Idempotency-Key and body).',
   expired: `The ${SIGNATURE_HEADER} timestamp is outside the accepted window; sign the request again.`,
-  mismatch: `The ${SIGNATURE_HEADER} does not match the body.`,
+  mismatch: `The ${SIGNATURE_HEADER} does not match the request (method, path, ${IDEMPOTENCY_KEY_HEADER} and body).`,
 } as const;
 
-export function registerOrderIntake(app: Express, ctx: RouteContext): void {
-  const { config, gateway, metrics, policy } = ctx;
-
-  app.post('/orders', requireJson, rawBody(config.API_BODY_LIMIT_BYTES), async (req: Request, res: Response) => {
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-
-    const signature = verifySignature(req.get(SIGNATURE_HEADER), raw, {
-      secrets: config.API_SIGNING_SECRETS,
-      toleranceSeconds: config.API_SIGNATURE_TOLERANCE_SECONDS,
-    });
+/** Lets a request through only if it is signed with a configured secret; records which one. */
+function requireSignature(config: RouteContext['config']): RequestHandler {
+  return (req, res, next) => {
+    const signature = verifySignature(
+      req.get(SIGNATURE_HEADER),
+      {
+        method: req.method,
+        path: req.originalUrl,
+        idempotencyKey: req.get(IDEMPOTENCY_KEY_HEADER) ?? '',
+        body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+      },
+      { secrets: config.API_SIGNING_SECRETS, toleranceSeconds: config.API_SIGNATURE_TOLERANCE_SECONDS },
+    );
     if (!signature.valid) throw new Problem('invalid-signature', SIGNATURE_DETAILS[signature.failure]);
+    res.locals.signer = signature.signer;
+    next();
+  };
+}
+
+export function registerOrderIntake(app: Express, ctx: RouteContext): void {
+  const { config, gateway, metrics, policy, rateLimits } = ctx;
+  const signed = [requireJson, rawBody(config.API_BODY_LIMIT_BYTES), requireSignature(config), rateLimits.intake];
+
+  app.post('/orders', ...signed, async (req: Request, res: Response) => {
+    const raw = req.body as Buffer;
 
     const key = idempotencyKeySchema.safeParse(req.get(IDEMPOTENCY_KEY_HEADER));
     if (!key.success) {

@@ -16,10 +16,10 @@ import { GRPC_INVALID_ARGUMENT, grpcCode } from './temporal-errors';
 import { decodeCursor, encodeCursor, ordersQuery } from './visibility-query';
 
 export function registerOrderReading(app: Express, ctx: RouteContext): void {
-  const { gateway, requireRole, config } = ctx;
+  const { gateway, requireRole, config, rateLimits } = ctx;
   const cursorSecret = config.API_CURSOR_SECRET;
 
-  app.get('/orders/:id', requireRole(...READ_ROLES), async (req: Request, res: Response) => {
+  app.get('/orders/:id', requireRole(...READ_ROLES), rateLimits.reads, async (req: Request, res: Response) => {
     const orderId = orderIdParam(req);
     res.locals.orderId = orderId;
     const reading = await gateway.readOrder(orderId);
@@ -32,7 +32,7 @@ export function registerOrderReading(app: Express, ctx: RouteContext): void {
     res.json(orderBody(orderId, reading, gateway.liveQueryTimeoutMs));
   });
 
-  app.get('/orders', requireRole(...READ_ROLES), async (req: Request, res: Response) => {
+  app.get('/orders', requireRole(...READ_ROLES), rateLimits.reads, async (req: Request, res: Response) => {
     const parsed = listOrdersQuerySchema.safeParse(req.query);
     if (!parsed.success)
       throw new Problem('invalid-request', 'Invalid query parameters; see errors.', {

@@ -22,8 +22,8 @@ import { jsonBody, requireJson, validBody } from './request-body';
 import { approvalDecisionSchema, cancelRequestSchema, orderIdParam, retryRequestSchema } from './schemas';
 
 export function registerOrderSteering(app: Express, ctx: RouteContext): void {
-  const { config, gateway, requireRole } = ctx;
-  const body = [requireJson, jsonBody(config.API_BODY_LIMIT_BYTES)];
+  const { config, gateway, requireRole, rateLimits } = ctx;
+  const body = [rateLimits.steering, requireJson, jsonBody(config.API_BODY_LIMIT_BYTES)];
   const waitMs = config.API_STEERING_WAIT_MS;
 
   async function steer<Arg>(

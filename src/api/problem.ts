@@ -26,6 +26,7 @@ export const PROBLEM_TYPES = {
   'unsupported-media-type': { status: 415, title: 'Unsupported media type' },
   'validation-failed': { status: 422, title: 'The request body is not a valid order request' },
   'idempotency-key-reused': { status: 422, title: 'Idempotency key already used for a different request' },
+  'rate-limited': { status: 429, title: 'Too many requests' },
   'request-header-fields-too-large': { status: 431, title: 'Request header fields too large' },
   'internal-error': { status: 500, title: 'Internal error' },
   'temporal-unavailable': { status: 503, title: 'Order service temporarily unavailable' },

@@ -6,6 +6,7 @@
  */
 import zlib from 'node:zlib';
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { parse as parseTree, type ValueNode } from '@humanwhocodes/momoa';
 import type { z } from 'zod';
 import { Problem } from './problem';
 import { fieldErrors } from './schemas';
@@ -97,17 +98,66 @@ export function rawBody(limitBytes: number): RequestHandler {
   return readingBody(express.raw({ type: () => true, limit: limitBytes }), limitBytes);
 }
 
-/** Parsed JSON (objects and arrays only). */
+/** Parsed JSON (objects and arrays only), read as `parseJson` reads it. */
 export function jsonBody(limitBytes: number): RequestHandler {
-  return readingBody(express.json({ type: () => true, limit: limitBytes, strict: true }), limitBytes);
+  const read = rawBody(limitBytes);
+  return (req, res, next) =>
+    read(req, res, (err?: unknown) => {
+      if (err) return next(err);
+      let body: unknown;
+      try {
+        body = parseJson(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+      } catch (parseError) {
+        return next(parseError);
+      }
+      if (typeof body !== 'object' || body === null) {
+        return next(new Problem('malformed-json', 'The request body must be a JSON object.'));
+      }
+      req.body = body;
+      next();
+    });
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * The body as JSON, strictly: UTF-8 that decodes without replacement characters, and no object
+ * with the same key twice. JSON.parse keeps the last of duplicate keys, so a body could carry a
+ * value the client's own checks never saw; such a body is refused naming each repeated key.
+ */
 export function parseJson(raw: Buffer): unknown {
+  let text: string;
+  let value: unknown;
   try {
-    return JSON.parse(raw.toString('utf8')) as unknown;
+    text = utf8.decode(raw);
+    value = JSON.parse(text) as unknown;
   } catch {
-    throw new Problem('malformed-json', 'The request body is not valid JSON.');
+    throw new Problem('malformed-json', 'The request body is not valid JSON in UTF-8.');
   }
+  const repeated = duplicateKeys(parseTree(text).body, []);
+  if (repeated.length > 0) {
+    throw new Problem('validation-failed', 'The request body has a key more than once in one object; see errors.', {
+      errors: [...new Set(repeated)].map((field) => ({
+        field,
+        message: 'this key appears more than once; send it once',
+      })),
+    });
+  }
+  return value;
+}
+
+function duplicateKeys(node: ValueNode, path: (string | number)[]): string[] {
+  if (node.type === 'Array') return node.elements.flatMap((e, i) => duplicateKeys(e.value, [...path, i]));
+  if (node.type !== 'Object') return [];
+  const seen = new Set<string>();
+  const found: string[] = [];
+  for (const member of node.members) {
+    const key = member.name.type === 'String' ? member.name.value : member.name.name;
+    if (seen.has(key)) found.push([...path, key].join('.'));
+    seen.add(key);
+    found.push(...duplicateKeys(member.value, [...path, key]));
+  }
+  return found;
 }
 
 /** Validates a body with `schema`; field errors come back as a 422 problem. */

@@ -53,6 +53,8 @@ const policySchema = z.object({
 
 const orderInputSchema = z.object({
   ...orderRequestSchema.shape,
+  // As stored: orders accepted before the currency list was checked may carry any code.
+  currency: z.string().meta({ description: 'ISO 4217 code the order is priced in.' }),
   orderId: orderIdSchema,
   total: z.int().meta({ description: 'Sum of quantity × unitPrice, minor units.' }),
   policy: policySchema,

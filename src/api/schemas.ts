@@ -6,11 +6,27 @@
 import type { Request } from 'express';
 import { z } from 'zod';
 import { Problem } from './problem';
+import { CURRENCY_CODES } from './currencies';
+import { lineText, noteText, optionalNoteText } from './text-fields';
 import { OrderStatus } from '../workflows/order-status';
 import type { OrderRequest } from '../workflows/order-types';
 
 /** Characters safe in a workflow id, a URL path segment and a visibility query literal. */
 const SAFE_ID = /^[A-Za-z0-9._:@-]+$/;
+
+/**
+ * An email address as the server accepts it, spelled as a plain pattern (no `format: email`,
+ * whose meaning varies between validators): a dot-separated local part, a domain of labels and a
+ * top-level domain of letters. Stricter than RFC 5322 on purpose: no quoted local parts, no IP
+ * literals, no non-ASCII.
+ */
+const emailSchema = z
+  .string()
+  .max(254)
+  .regex(
+    /^[A-Za-z0-9_'+-]+(\.[A-Za-z0-9_'+-]+)*@([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$/,
+    'expected an email address such as ada@example.com',
+  );
 
 export const customerIdSchema = z
   .string()
@@ -19,14 +35,12 @@ export const customerIdSchema = z
   .regex(SAFE_ID, 'letters, digits and . _ : @ - only')
   .meta({ description: 'Customer identifier in your systems.', examples: ['cust-1001'] });
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-
 export const orderRequestSchema = z
   .strictObject({
     customer: z.strictObject({
       id: customerIdSchema,
-      email: z.email().max(254),
-      name: text(200).optional(),
+      email: emailSchema,
+      name: lineText(200).optional(),
     }),
     items: z
       .array(
@@ -46,17 +60,18 @@ export const orderRequestSchema = z
       )
       .min(1)
       .max(100)
-      .refine((items) => new Set(items.map((i) => i.sku)).size === items.length, 'each sku may appear only once'),
+      .meta({
+        description: 'Order lines; a SKU on several lines (e.g. at another price) is counted together for stock.',
+      }),
     currency: z
-      .string()
-      .regex(/^[A-Z]{3}$/, 'an ISO 4217 code of three uppercase letters')
+      .enum(CURRENCY_CODES, { error: 'expected an active ISO 4217 currency code such as EUR' })
       .meta({ description: 'ISO 4217 currency code.', examples: ['EUR'] }),
     shippingAddress: z.strictObject({
-      name: text(200),
-      line1: text(200),
-      line2: text(200).optional(),
-      city: text(100),
-      postalCode: z.string().trim().min(1).max(20),
+      name: lineText(200),
+      line1: lineText(200),
+      line2: lineText(200).optional(),
+      city: lineText(100),
+      postalCode: lineText(20),
       country: z
         .string()
         .regex(/^[A-Z]{2}$/, 'an ISO 3166-1 alpha-2 code of two uppercase letters')
@@ -72,25 +87,25 @@ export const asOrderRequest = (request: ValidOrderRequest): OrderRequest => requ
 export const approvalDecisionSchema = z
   .strictObject({
     decision: z.enum(['approve', 'reject']),
-    comment: z.string().trim().max(1000).optional(),
+    comment: optionalNoteText(1000).optional(),
   })
   .meta({ description: "An approver's decision; the approver is the caller's token identity." });
 
 export const cancelRequestSchema = z
   .strictObject({
-    reason: text(500),
+    reason: noteText(500),
   })
   .meta({ description: "Why the order is cancelled; the requester is the caller's token identity." });
 
 export const retryRequestSchema = z
   .strictObject({
-    reason: text(500).optional(),
+    reason: noteText(500).optional(),
   })
   .meta({ description: "An operator retry of a parked order; the operator is the caller's token identity." });
 
 export const drainRequestSchema = z
   .strictObject({
-    reason: text(500)
+    reason: noteText(500)
       .optional()
       .meta({ description: 'Recorded on every retried order; defaults to "dead-letter drain".' }),
     limit: z.int().min(1).max(1000).default(100).meta({ description: 'Most parked orders retried by this call.' }),

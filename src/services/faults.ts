@@ -2,6 +2,7 @@
  * Runtime fault injection, so demos and tests can make a downstream slow, flaky, rate
  * limited, hung, down, or lose its answers without restarting it. Off by default; set over HTTP:
  *   GET /_faults · PUT /_faults {…} (replaces the settings; omitted fields = off) · DELETE /_faults
+ * with the admin token (`createServiceApp` guards everything under /_faults).
  * Applies to business endpoints only: /healthz, /_faults and the audit listings are never faulted.
  * Rates are probabilities per request (Math.random); 0 and 1 are deterministic.
  */

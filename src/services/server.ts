@@ -9,12 +9,13 @@ import pino, { type Logger } from 'pino';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
 import { carrierService } from './carriers/routes';
-import { servicesSchema } from './config';
+import { DEV_SERVICES_ADMIN_TOKEN, servicesSchema, warnDevCredentials } from './config';
 import { openDatabase, type Database } from './db/database';
 import { migrate } from './db/migrations';
 import { FaultController } from './faults';
 import { fraudService } from './fraud/routes';
 import { createServiceApp } from './http/app';
+import { hostnameOf } from './http/guards';
 import { seedCatalogue } from './inventory/catalogue';
 import { inventoryService } from './inventory/routes';
 import { notificationsService } from './notifications/routes';
@@ -40,6 +41,10 @@ export interface ReferenceServicesOptions {
   ports?: Partial<Record<ServiceName, number>>;
   carrierNames?: { primaryCarrier: string; backupCarrier: string };
   fraudModelSlowMs?: number;
+  /** Opens the fault controls and operator routes; `DEV_SERVICES_ADMIN_TOKEN` by default. */
+  adminToken?: string;
+  /** Accepted in `Host` besides the loopback names and `host` itself. */
+  allowedHosts?: readonly string[];
   /** Silent by default. */
   log?: Logger;
 }
@@ -48,7 +53,7 @@ export interface ReferenceServices {
   /** Base URL per service, e.g. `http://127.0.0.1:41234`. */
   urls: Record<ServiceName, string>;
   carrierNames: { primaryCarrier: string; backupCarrier: string };
-  /** The same controls as `PUT /_faults`, for in-process use. */
+  /** The same controls as `PUT /_faults` (no token needed in process), for in-process use. */
   faults: Record<ServiceName, FaultController>;
   /** Stops the servers, dropping open (e.g. hanging) connections. Leaves the database open. */
   close(): Promise<void>;
@@ -76,6 +81,10 @@ export async function startReferenceServices(options: ReferenceServicesOptions):
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? pino({ level: 'silent' });
   const carrierNames = options.carrierNames ?? { primaryCarrier: 'swiftship', backupCarrier: 'steadypost' };
+  const adminToken = options.adminToken ?? DEV_SERVICES_ADMIN_TOKEN;
+  // The bind address is a name the services' own URLs use (and a literal address no rebinding page can own).
+  const bindName = hostnameOf(host.includes(':') ? `[${host}]` : host);
+  const allowedHosts = [...(bindName ? [bindName] : []), ...(options.allowedHosts ?? [])];
   await migrate(db);
   await seedCatalogue(db);
 
@@ -100,7 +109,14 @@ export async function startReferenceServices(options: ReferenceServicesOptions):
   try {
     for (const name of SERVICE_NAMES) {
       faults[name] = new FaultController();
-      const app = createServiceApp({ service: parts[name].name, log, faults: faults[name], ...parts[name].parts });
+      const app = createServiceApp({
+        service: parts[name].name,
+        log,
+        faults: faults[name],
+        adminToken,
+        allowedHosts,
+        ...parts[name].parts,
+      });
       const server = createServer(app);
       servers.push(server);
       const port = await listen(server, options.ports?.[name] ?? 0, host);
@@ -117,6 +133,7 @@ export async function startReferenceServices(options: ReferenceServicesOptions):
 export async function runReferenceServices(): Promise<void> {
   const config = loadConfig(servicesSchema);
   const log = createLogger('services');
+  warnDevCredentials(config, log);
   const db = await openDatabase(
     config.DATABASE_URL
       ? { kind: 'postgres', url: config.DATABASE_URL }
@@ -138,6 +155,8 @@ export async function runReferenceServices(): Promise<void> {
       },
       carrierNames: { primaryCarrier: config.PRIMARY_CARRIER_NAME, backupCarrier: config.BACKUP_CARRIER_NAME },
       fraudModelSlowMs: config.FRAUD_MODEL_SLOW_MS,
+      adminToken: config.SERVICES_ADMIN_TOKEN,
+      allowedHosts: config.SERVICES_ALLOWED_HOSTS,
       log,
     });
   } catch (err) {

@@ -11,7 +11,7 @@ import { Registry } from 'prom-client';
 import request, { type Response } from 'supertest';
 import { createApp } from '../../src/api/app';
 import { type ApiConfig, apiSchema } from '../../src/api/config';
-import { signBody } from '../../src/api/signing';
+import { signRequest } from '../../src/api/signing';
 import { loadConfig } from '../../src/config';
 import type { OrderRequest } from '../../src/workflows/order-types';
 import { createLocalEnv, createTimeSkippingEnv } from '../harness/temporal';
@@ -120,12 +120,16 @@ export function submitOrder(app: Express, body: unknown, options: SubmitOptions 
   let req = request(app)
     .post('/orders')
     .set('Content-Type', options.contentType ?? 'application/json');
+  const key = options.key === undefined ? newKey() : options.key;
   const signature =
     options.signature === undefined
-      ? signBody(raw, options.secret ?? SIGNING_SECRET, options.timestamp)
+      ? signRequest(
+          { method: 'POST', path: '/orders', idempotencyKey: key ?? '', body: raw },
+          options.secret ?? SIGNING_SECRET,
+          options.timestamp,
+        )
       : options.signature;
   if (signature !== null) req = req.set('X-Signature', signature);
-  const key = options.key === undefined ? newKey() : options.key;
   if (key !== null) req = req.set('Idempotency-Key', key);
   if (options.requestId) req = req.set('X-Request-Id', options.requestId);
   return req.send(raw);

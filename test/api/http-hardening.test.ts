@@ -12,7 +12,7 @@ import zlib from 'node:zlib';
 import pino from 'pino';
 import request from 'supertest';
 import { createApiServer } from '../../src/api/http-server';
-import { signBody } from '../../src/api/signing';
+import { signRequest } from '../../src/api/signing';
 import type { OrderRequest } from '../../src/workflows/order-types';
 import {
   type ApiHarness,
@@ -110,9 +110,10 @@ describe('request bodies with a Content-Encoding', () => {
 
   test('a well-formed compressed body still works: the signature covers the decompressed bytes', async () => {
     const raw = JSON.stringify(sampleOrder());
+    const key = newKey();
     const res = await postEncoded('/orders', 'gzip', zlib.gzipSync(raw), {
-      'X-Signature': signBody(raw, SIGNING_SECRET),
-      'Idempotency-Key': newKey(),
+      'X-Signature': signRequest({ method: 'POST', path: '/orders', idempotencyKey: key, body: raw }, SIGNING_SECRET),
+      'Idempotency-Key': key,
     });
     assert.equal(res.status, 202, JSON.stringify(res.body));
     const orderId = await placeOrder();

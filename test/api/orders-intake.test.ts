@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { getOrderStateQuery } from '../../src/workflows/definitions';
-import { signBody } from '../../src/api/signing';
+import { createHmac } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { signRequest } from '../../src/api/signing';
 import {
   type ApiHarness,
   newKey,
@@ -138,10 +140,35 @@ describe('POST /orders signatures', () => {
   });
 
   test('a signature over a different body is 401', async () => {
+    const key = newKey();
+    const other = JSON.stringify(sampleOrder({ currency: 'USD' }));
     const res = await submitOrder(h.app, sampleOrder(), {
-      signature: signBody(JSON.stringify(sampleOrder({ currency: 'USD' })), SIGNING_SECRET),
+      key,
+      signature: signRequest({ method: 'POST', path: '/orders', idempotencyKey: key, body: other }, SIGNING_SECRET),
     });
     assertProblem(res, 401, 'invalid-signature');
+  });
+
+  test('a captured signed request resent under another Idempotency-Key is 401 and starts nothing', async () => {
+    const raw = JSON.stringify(sampleOrder());
+    const key = newKey();
+    const signature = signRequest({ method: 'POST', path: '/orders', idempotencyKey: key, body: raw }, SIGNING_SECRET);
+    assert.equal((await submitOrder(h.app, raw, { key, signature })).status, 202);
+
+    const replayKey = newKey();
+    const replay = await submitOrder(h.app, raw, { key: replayKey, signature });
+    assert.match(String(assertProblem(replay, 401, 'invalid-signature').detail), /Idempotency-Key/);
+    await assert.rejects(h.env.client.workflow.getHandle(`order-${replayKey}`).describe(), WorkflowNotFoundError);
+    // Nor without a key at all: the signature covered one.
+    assertProblem(await submitOrder(h.app, raw, { key: null, signature }), 401, 'invalid-signature');
+  });
+
+  test('a v1 (body-only) signature is 401 and says v2 is needed', async () => {
+    const raw = JSON.stringify(sampleOrder());
+    const t = Math.floor(Date.now() / 1000);
+    const v1 = createHmac('sha256', SIGNING_SECRET).update(`${t}.${raw}`).digest('hex');
+    const res = await submitOrder(h.app, raw, { signature: `t=${t},v1=${v1}` });
+    assert.match(String(assertProblem(res, 401, 'invalid-signature').detail), /no longer accepted; sign with v2/);
   });
 
   test('a malformed signature header is 401', async () => {

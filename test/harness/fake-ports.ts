@@ -201,8 +201,11 @@ export class FakeInventory {
     reserve: (req, opts) =>
       this.faults.run('inventory.reserve', opts, () =>
         this.results.reserve.once(opts.idempotencyKey, () => {
-          const short = req.items.find((i) => (this.stock.get(i.sku) ?? 0) < i.quantity);
-          if (short) throw new OutOfStockError('inventory', `not enough ${short.sku}`, { sku: short.sku });
+          // Repeated lines of one SKU count together, as in the reference ledger.
+          const asked = new Map<string, number>();
+          for (const i of req.items) asked.set(i.sku, (asked.get(i.sku) ?? 0) + i.quantity);
+          const short = [...asked].find(([sku, quantity]) => (this.stock.get(sku) ?? 0) < quantity)?.[0];
+          if (short) throw new OutOfStockError('inventory', `not enough ${short}`, { sku: short });
           for (const i of req.items) this.stock.set(i.sku, (this.stock.get(i.sku) ?? 0) - i.quantity);
           const row = {
             reservationId: `res_${++this.seq}`,

@@ -12,7 +12,18 @@ import { DownstreamUnavailableError } from '../../src/activities/errors';
 import { callDownstream } from '../../src/activities/clients/http';
 import { FaultController, NO_FAULTS } from '../../src/services/faults';
 import { createServiceApp } from '../../src/services/http/app';
-import { http, post, setFaults, setStock, startTestServices, unique, type TestServices } from './harness';
+import { OperatorRoutes } from '../../src/services/service-parts';
+import {
+  ADMIN_TOKEN,
+  adminAuth,
+  http,
+  post,
+  setFaults,
+  setStock,
+  startTestServices,
+  unique,
+  type TestServices,
+} from './harness';
 
 function app(random?: () => number) {
   const faults = new FaultController(random);
@@ -22,12 +33,12 @@ function app(random?: () => number) {
     handled += 1;
     res.status(201).json({ done: true });
   });
-  const operator = Router();
-  operator.get('/ledger', (_req, res) => void res.json({ entries: [] }));
+  const operator = new OperatorRoutes().get('/ledger', (_req, res) => void res.json({ entries: [] }));
+  const log = pino({ level: 'silent' });
   return {
     faults,
     handled: () => handled,
-    app: createServiceApp({ service: 'test', log: pino({ level: 'silent' }), faults, business, operator }),
+    app: createServiceApp({ service: 'test', log, faults, adminToken: ADMIN_TOKEN, business, operator }),
   };
 }
 
@@ -36,7 +47,7 @@ const dropped = (err: NodeJS.ErrnoException) => err.code === 'ECONNRESET' || /so
 describe('fault control over HTTP', () => {
   test('is off by default', async () => {
     const { app: a } = app();
-    const res = await request(a).get('/_faults');
+    const res = await request(a).get('/_faults').set(adminAuth);
     assert.equal(res.status, 200);
     assert.deepEqual(res.body, NO_FAULTS);
     assert.equal((await request(a).post('/work')).status, 201);
@@ -44,16 +55,16 @@ describe('fault control over HTTP', () => {
 
   test('PUT replaces the settings (omitted fields off) and DELETE clears them', async () => {
     const { app: a } = app();
-    await request(a).put('/_faults').send({ errorRate: 1 }).expect(200);
-    const put = await request(a).put('/_faults').send({ latencyMs: 5 });
+    await request(a).put('/_faults').set(adminAuth).send({ errorRate: 1 }).expect(200);
+    const put = await request(a).put('/_faults').set(adminAuth).send({ latencyMs: 5 });
     assert.deepEqual(put.body, { ...NO_FAULTS, latencyMs: 5 });
-    await request(a).delete('/_faults').expect(200);
-    assert.deepEqual((await request(a).get('/_faults')).body, NO_FAULTS);
+    await request(a).delete('/_faults').set(adminAuth).expect(200);
+    assert.deepEqual((await request(a).get('/_faults').set(adminAuth)).body, NO_FAULTS);
   });
 
   test('invalid settings are refused with the reason and leave the current ones', async () => {
     const { app: a, faults } = app();
-    await request(a).put('/_faults').send({ latencyMs: 5 }).expect(200);
+    await request(a).put('/_faults').set(adminAuth).send({ latencyMs: 5 }).expect(200);
     for (const bad of [
       { errorRate: 2 },
       { outage: 'sometimes' },
@@ -62,7 +73,7 @@ describe('fault control over HTTP', () => {
       { lostAnswerRate: 1.5 },
       { typo: 1 },
     ]) {
-      const res = await request(a).put('/_faults').send(bad);
+      const res = await request(a).put('/_faults').set(adminAuth).send(bad);
       assert.equal(res.status, 400, JSON.stringify(bad));
       assert.equal((res.body as { error: { code: string } }).error.code, 'invalid_request');
     }
@@ -79,40 +90,40 @@ describe('faults apply to business endpoints only', () => {
   for (const { expected, ...settings } of modes) {
     test(`${JSON.stringify(settings)} → ${expected} on business routes, not on /healthz, /_faults or audits`, async () => {
       const { app: a, faults } = app();
-      await request(a).put('/_faults').send(settings).expect(200);
+      await request(a).put('/_faults').set(adminAuth).send(settings).expect(200);
       assert.equal(faults.settings.outage, 'outage' in settings ? settings.outage : 'none');
       const res = await request(a).post('/work');
       assert.equal(res.status, expected);
       if (expected === 429) assert.equal(res.headers['retry-after'], '7');
       assert.equal((await request(a).get('/healthz')).status, 200);
-      assert.equal((await request(a).get('/ledger')).status, 200);
-      assert.equal((await request(a).get('/_faults')).status, 200);
+      assert.equal((await request(a).get('/ledger').set(adminAuth)).status, 200);
+      assert.equal((await request(a).get('/_faults').set(adminAuth)).status, 200);
     });
   }
 
   test('outage "reset" drops the connection without an answer', async () => {
     const { app: a } = app();
-    await request(a).put('/_faults').send({ outage: 'reset' }).expect(200);
+    await request(a).put('/_faults').set(adminAuth).send({ outage: 'reset' }).expect(200);
     await assert.rejects(request(a).post('/work'), dropped);
     assert.equal((await request(a).get('/healthz')).status, 200);
   });
 
   test('a lost answer runs the handler, then drops the connection; not on /healthz, /_faults or audits', async () => {
     const { app: a, handled } = app();
-    await request(a).put('/_faults').send({ lostAnswerRate: 1 }).expect(200);
+    await request(a).put('/_faults').set(adminAuth).send({ lostAnswerRate: 1 }).expect(200);
     await assert.rejects(request(a).post('/work'), dropped);
     assert.equal(handled(), 1, 'the handler ran to its end');
     assert.equal((await request(a).get('/healthz')).status, 200);
-    assert.equal((await request(a).get('/ledger')).status, 200);
-    assert.equal((await request(a).get('/_faults')).status, 200);
-    await request(a).delete('/_faults').expect(200);
+    assert.equal((await request(a).get('/ledger').set(adminAuth)).status, 200);
+    assert.equal((await request(a).get('/_faults').set(adminAuth)).status, 200);
+    await request(a).delete('/_faults').set(adminAuth).expect(200);
     assert.equal((await request(a).post('/work')).status, 201);
     assert.equal(handled(), 2);
   });
 
   test('a hang is never answered until the client gives up', async () => {
     const { app: a } = app();
-    await request(a).put('/_faults').send({ hangRate: 1 }).expect(200);
+    await request(a).put('/_faults').set(adminAuth).send({ hangRate: 1 }).expect(200);
     await assert.rejects(
       request(a).post('/work').timeout(200),
       (err: Error & { timeout?: number }) => err.timeout === 200,
@@ -122,7 +133,7 @@ describe('faults apply to business endpoints only', () => {
   test('rates are probabilities per request', async () => {
     const rolls = [0.1, 0.9, 0.1, 0.9];
     const { app: a } = app(() => rolls.shift() ?? 1);
-    await request(a).put('/_faults').send({ errorRate: 0.5 }).expect(200);
+    await request(a).put('/_faults').set(adminAuth).send({ errorRate: 0.5 }).expect(200);
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push((await request(a).post('/work')).status);
     assert.deepEqual(statuses, [500, 201, 500, 201]);

@@ -2,10 +2,12 @@
  * Reference services in-process for a test file: one database per file (PGlite in memory,
  * or a fresh schema on PostgreSQL when TEST_DATABASE_URL is set), servers on free loopback ports.
  * Tests isolate themselves with unique order ids, keys and SKUs instead of truncating.
+ * `http` sends the admin token on every call (business routes ignore it), so listings and controls answer.
  */
 import { randomUUID } from 'node:crypto';
 import { downstreamSchema, type DownstreamConfig } from '../../src/activities/clients';
 import { loadConfig } from '../../src/config';
+import { DEV_SERVICES_ADMIN_TOKEN } from '../../src/services/config';
 import { openDatabase, type Database } from '../../src/services/db/database';
 import type { FaultSettings } from '../../src/services/faults';
 import { startReferenceServices, type ReferenceServices } from '../../src/services/server';
@@ -15,12 +17,23 @@ export interface TestServices extends ReferenceServices {
   stop(): Promise<void>;
 }
 
-export async function startTestServices(options: { fraudModelSlowMs?: number } = {}): Promise<TestServices> {
+/** The services these tests start run under the development token: the one local tools send too. */
+export const ADMIN_TOKEN = DEV_SERVICES_ADMIN_TOKEN;
+export const adminAuth = { authorization: `Bearer ${ADMIN_TOKEN}` } as const;
+
+export async function startTestServices(
+  options: { fraudModelSlowMs?: number; allowedHosts?: string[] } = {},
+): Promise<TestServices> {
   const pgUrl = process.env.TEST_DATABASE_URL;
   const db = await openDatabase(
     pgUrl ? { kind: 'postgres', url: pgUrl, schema: `test_${randomUUID().replace(/-/g, '')}` } : { kind: 'memory' },
   );
-  const services = await startReferenceServices({ db, fraudModelSlowMs: options.fraudModelSlowMs ?? 2000 });
+  const services = await startReferenceServices({
+    db,
+    fraudModelSlowMs: options.fraudModelSlowMs ?? 2000,
+    adminToken: ADMIN_TOKEN,
+    ...(options.allowedHosts ? { allowedHosts: options.allowedHosts } : {}),
+  });
   return {
     ...services,
     db,
@@ -64,7 +77,7 @@ export async function http(
 ) {
   const res = await fetch(`${baseUrl}${path}`, {
     method,
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', ...adminAuth, ...headers },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await res.text();

@@ -15,7 +15,7 @@ import { rejection, type Outcome } from '../http/outcome';
 import { iso, newId } from '../http/rows';
 import { country, itemLines, orderId } from '../http/schemas';
 import { orderIdFilter } from '../http/validation';
-import type { ServiceParts } from '../service-parts';
+import { OperatorRoutes, type ServiceParts } from '../service-parts';
 
 export const UNDELIVERABLE_POSTAL_CODE = '00000';
 
@@ -134,7 +134,7 @@ export function carrierService(db: Database, carrier: string): ServiceParts {
     }),
   );
 
-  const operator = Router();
+  const operator = new OperatorRoutes();
   operator.get('/shipments', async (req, res) => {
     const rows = await db.query(
       `SELECT shipment_id, carrier, dispatch_key, order_id, status, tracking_number, address, items, created_at

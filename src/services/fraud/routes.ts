@@ -11,7 +11,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { amount, country, currency, orderId } from '../http/schemas';
 import { parseInput } from '../http/validation';
-import type { ServiceParts } from '../service-parts';
+import { OperatorRoutes, type ServiceParts } from '../service-parts';
 import { SLOW_MODEL_EMAIL_DOMAIN, emailDomain, scoreWithModel, scoreWithRules } from './scoring';
 
 const scoreBody = z.strictObject({
@@ -32,5 +32,5 @@ export function fraudService(options: { modelSlowMs: number }): ServiceParts {
     res.json(scoreWithModel(input));
   });
   business.post('/score/rules', (req, res) => void res.json(scoreWithRules(parseInput(scoreBody, req.body))));
-  return { business, operator: Router() };
+  return { business, operator: new OperatorRoutes() };
 }

@@ -1,19 +1,26 @@
 /**
- * The shape every reference service shares: JSON in and out, request logs, /healthz, the
- * fault controls, operator routes (audit listings, admin; never faulted), then the faulted business routes.
+ * The shape every reference service shares: JSON in and out, request logs, the Host check, /healthz,
+ * the fault controls and operator routes (audit listings, admin; admin token, never faulted), then
+ * the faulted business routes.
  */
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
 import type { FaultController } from '../faults';
+import type { OperatorRoutes } from '../service-parts';
+import { LOOPBACK_HOSTS, adminGuard, hostGuard } from './guards';
 import { ServiceError, rejection } from './outcome';
 
 export interface ServiceAppOptions {
   service: string;
   log: Logger;
   faults: FaultController;
-  /** Read-only audit listings and admin endpoints: not subject to faults. */
-  operator: Router;
+  /** `Authorization: Bearer <this>` opens the fault controls and the operator routes. */
+  adminToken: string;
+  /** Hostnames accepted in `Host` besides the loopback names (port ignored). */
+  allowedHosts?: readonly string[];
+  /** Read-only audit listings and admin endpoints: admin token, not subject to faults. */
+  operator: OperatorRoutes;
   /** The endpoints the clients call: subject to faults. */
   business: Router;
 }
@@ -39,10 +46,13 @@ export function createServiceApp(options: ServiceAppOptions): Express {
         err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
     }),
   );
+  app.use(hostGuard([...LOOPBACK_HOSTS, ...(options.allowedHosts ?? [])]));
   app.use(express.json({ limit: '256kb' }));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok', service: options.service }));
+  const admin = adminGuard(options.adminToken);
+  app.use('/_faults', admin);
   app.use(options.faults.router());
-  app.use(options.operator);
+  app.use(options.operator.router(admin));
   app.use(options.faults.middleware());
   app.use(options.business);
   app.use((req, res) => {

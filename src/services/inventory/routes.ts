@@ -7,11 +7,12 @@
  *   POST /reservations/commit   {orderId, reservationKey}
  *                               Idempotency-Key → 200 {reservationId, status: committed}
  *   GET  /reservations?orderId= · GET /stock · GET /stock/:sku · PUT /stock/:sku {available, name?} (admin)
+ *   (the GET listings and PUT /stock are operator routes: admin token required, see http/guards.ts)
  */
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Database } from '../db/database';
-import type { ServiceParts } from '../service-parts';
+import { OperatorRoutes, type ServiceParts } from '../service-parts';
 import { idempotentHandler } from '../http/idempotency';
 import { ServiceError } from '../http/outcome';
 import { idempotencyKeyRef, itemLines, orderId, sku } from '../http/schemas';
@@ -55,21 +56,23 @@ export function inventoryService(db: Database): ServiceParts {
     }),
   );
 
-  const operator = Router();
+  const operator = new OperatorRoutes();
   operator.get(
     '/reservations',
     async (req, res) => void res.json({ reservations: await listReservations(db, orderIdFilter(req)) }),
   );
   operator.get('/stock', async (_req, res) => void res.json({ stock: await listStock(db, null) }));
   operator.get('/stock/:sku', async (req, res) => {
-    const [level] = await listStock(db, req.params.sku);
-    if (!level) throw new ServiceError(404, 'sku_not_found', `unknown SKU ${req.params.sku}`);
+    const wanted = String(req.params.sku);
+    const [level] = await listStock(db, wanted);
+    if (!level) throw new ServiceError(404, 'sku_not_found', `unknown SKU ${wanted}`);
     res.json(level);
   });
   operator.put('/stock/:sku', async (req, res) => {
     const input = parseInput(stockBody, req.body);
-    await setStock(db, { sku: parseInput(sku, req.params.sku, 'SKU'), ...input });
-    const [level] = await listStock(db, req.params.sku);
+    const target = parseInput(sku, req.params.sku, 'SKU');
+    await setStock(db, { sku: target, ...input });
+    const [level] = await listStock(db, target);
     res.json(level);
   });
   return { business, operator };

@@ -16,7 +16,7 @@ import { rejection, type Outcome } from '../http/outcome';
 import { iso, newId } from '../http/rows';
 import { orderId } from '../http/schemas';
 import { orderIdFilter } from '../http/validation';
-import type { ServiceParts } from '../service-parts';
+import { OperatorRoutes, type ServiceParts } from '../service-parts';
 
 export const NOTIFICATION_CHANNELS = ['email', 'page'] as const;
 
@@ -100,7 +100,7 @@ export function notificationsService(db: Database): ServiceParts {
     idempotentHandler({ db, scope: 'notifications.alert', schema: alertBody, effect: raiseAlert }),
   );
 
-  const operator = Router();
+  const operator = new OperatorRoutes();
   operator.get('/notifications', async (req, res) => {
     const channel = typeof req.query.channel === 'string' ? req.query.channel : null;
     const rows = await db.query(

@@ -11,7 +11,7 @@ import type { Database } from '../db/database';
 import { idempotentHandler } from '../http/idempotency';
 import { amount, currency, idempotencyKeyRef, orderId } from '../http/schemas';
 import { orderIdFilter } from '../http/validation';
-import type { ServiceParts } from '../service-parts';
+import { OperatorRoutes, type ServiceParts } from '../service-parts';
 import { capture, listCharges, listRefunds, refund } from './ledger';
 
 const captureBody = z.strictObject({ orderId, customerId: z.string().min(1).max(200), amount, currency });
@@ -38,7 +38,7 @@ export function paymentsService(db: Database): ServiceParts {
     }),
   );
 
-  const operator = Router();
+  const operator = new OperatorRoutes();
   operator.get('/charges', async (req, res) => void res.json({ charges: await listCharges(db, orderIdFilter(req)) }));
   operator.get('/refunds', async (req, res) => void res.json({ refunds: await listRefunds(db, orderIdFilter(req)) }));
   return { business, operator };
