@@ -8,16 +8,19 @@
  * emoji need them. Lengths count characters (code points). A field must also hold something besides whitespace; the value is trimmed after
  * it is checked, so the length limits count what was sent.
  *
- * The patterns avoid lookaheads and \s (whose meaning differs between regex engines) so that every
- * JSON Schema tool reads them the way JavaScript does.
+ * The patterns avoid lookaheads, \s and surrogate ranges, whose meaning differs between regex
+ * engines (Rust's and Go's cannot compile a surrogate range at all), so JSON Schema tools in other
+ * languages read them as JavaScript does. Lone surrogates, which no portable pattern can name, are
+ * refused by a separate check and said so in the field's description.
  */
 import { z } from 'zod';
 
 const CONTROL_EXCEPT_TAB_AND_BREAKS = '\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f';
 const TAB_AND_BREAKS = '\\t\\n\\r';
 const INVISIBLE =
-  '\\u007f-\\u009f\\u00ad\\u061c\\u180e\\u200b\\u200e\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff' +
-  '\\ud800-\\udfff';
+  '\\u007f-\\u009f\\u00ad\\u061c\\u180e\\u200b\\u200e\\u200f\\u2028-\\u202e\\u2060-\\u2064\\u2066-\\u2069\\ufeff';
+/** With the u flag a surrogate range matches only a surrogate without its pair. */
+const LONE_SURROGATE = /[\ud800-\udfff]/u;
 const SPACE = ' \\u00a0\\u1680\\u2000-\\u200a\\u202f\\u205f\\u3000';
 
 /** `^<spaces>*<one visible character><any allowed character>*$`, or allowed characters only when blank is fine. */
@@ -46,8 +49,12 @@ function textSchema(max: number, { multiLine = false, blankAllowed = false } = {
       // In characters (code points), as JSON Schema's maxLength counts, not UTF-16 units: an emoji is one.
       .refine((s) => [...s].length <= max, `expected at most ${max} characters`)
       .regex(rule, { error: (issue) => describe(issue.input, single) })
+      .refine((s) => !LONE_SURROGATE.test(s), 'contains a lone surrogate (U+D800-U+DFFF), which is not text')
       .trim()
-      .meta({ maxLength: max })
+      .meta({
+        maxLength: max,
+        description: 'Text as the pattern says; a surrogate without its pair (not text) is refused as well.',
+      })
   );
 }
 
