@@ -11,7 +11,12 @@
  *   npm run order -- --cancel <orderId> [--reason "..."]     (first operator token)
  *   npm run order -- --retry <orderId> [--reason "..."]      (first operator token)
  * Options: --url <API base URL> (or ORDER_API_URL; default http://127.0.0.1:$API_PORT),
- *          --key <Idempotency-Key> to replay a submission, --token <bearer token>.
+ *          --key <Idempotency-Key> to replay a submission, --token <bearer token>,
+ *          --wait [--wait-timeout 5m] with any command but --list: follow the order, printing each
+ *          status transition, until it ends. Exit code: 0 COMPLETED, 2 TRANSACTION_REVOKED,
+ *          3 REJECTED, 4 CANCELLED, 5 NEEDS_ATTENTION (parked: retry it with --retry), 6 still
+ *          going at the timeout; without --wait, 0 or 1 as the request went. 1: a request failed,
+ *          64: bad usage. An order waiting for approval is followed on (approve it elsewhere).
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -19,6 +24,7 @@ import { type ApiConfig, apiSchema, type Role } from '../src/api/config';
 import { SIGNATURE_HEADER, signRequest } from '../src/api/signing';
 import { ConfigError, loadConfig, temporalSchema } from '../src/config';
 import type { OrderRequest } from '../src/workflows/order-types';
+import { DEFAULT_WAIT_TIMEOUT_MS, followOrder, parseWaitTimeout, readOrder } from './order-client/follow';
 
 /**
  * The values the reference services react to. Adjust here if the services' rules change.
@@ -159,6 +165,26 @@ function printSource(body: unknown): void {
   if (lines.length > 1) process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+const USAGE = `Usage: npm run order -- <command> [options]
+Commands:
+  --scenario ${SCENARIOS.join('|')}
+                                       submit a sample order, signed
+  --show <orderId>                     the order's full state (live, or from Temporal's records)
+  --list [--status S] [--customer C]   list orders
+  --approve|--reject <orderId> [--comment "..."]
+  --cancel|--retry <orderId> [--reason "..."]
+Options:
+  --url <API base URL>   default ORDER_API_URL, else http://127.0.0.1:$API_PORT
+  --key <key>            Idempotency-Key of a submission (replays it)
+  --token <token>        bearer token (default: the first of API_TOKENS with the right role)
+  --wait                 then follow the order (any command but --list), printing each status
+                         transition, until it ends; one waiting for approval is followed on
+  --wait-timeout <d>     stop following after d: 90s, 5m, 1h (default 5m)
+Exit codes: 0 ok (with --wait: COMPLETED), 1 a request failed, 64 bad usage; with --wait also
+  2 TRANSACTION_REVOKED, 3 REJECTED, 4 CANCELLED, 5 NEEDS_ATTENTION (parked: fix the cause, then
+  --retry <orderId> --wait), 6 still going at the timeout.
+`;
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -176,18 +202,44 @@ async function main(): Promise<number> {
       key: { type: 'string' },
       token: { type: 'string' },
       url: { type: 'string' },
+      wait: { type: 'boolean' },
+      'wait-timeout': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
     },
     strict: true,
   });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (values.wait && values.list) throw new UsageError('--wait follows one order; it does not apply to --list');
+  let timeoutMs = DEFAULT_WAIT_TIMEOUT_MS;
+  try {
+    if (values['wait-timeout'] !== undefined) timeoutMs = parseWaitTimeout(values['wait-timeout']);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   const config = loadConfig(apiSchema);
   const base = (values.url ?? process.env.ORDER_API_URL ?? `http://127.0.0.1:${config.API_PORT}`).replace(/\/$/, '');
   const bearer = (roles: Role[]) => ({ Authorization: `Bearer ${tokenFor(config, roles, values.token)}` });
   const json = { 'Content-Type': 'application/json' };
-  const exitCode = (status: number) => (status >= 400 ? 1 : 0);
+  const orderUrl = (id: string) => `${base}/orders/${encodeURIComponent(id)}`;
+  /** The exit code of a request, or — with --wait and a request that went through — of the order's end. */
+  const outcome = async (status: number, orderId: unknown): Promise<number> => {
+    if (status >= 400) return 1;
+    if (!values.wait || typeof orderId !== 'string') return 0;
+    const headers = bearer(['viewer', 'operator', 'approver']);
+    return followOrder({
+      orderId,
+      read: () => readOrder(orderUrl(orderId), headers),
+      write: (line) => process.stdout.write(`${line}\n`),
+      timeoutMs,
+    });
+  };
 
   if (values.scenario !== undefined) {
     const scenario = values.scenario as Scenario;
-    if (!SCENARIOS.includes(scenario)) throw new Error(`--scenario must be one of ${SCENARIOS.join(', ')}`);
+    if (!SCENARIOS.includes(scenario)) throw new UsageError(`--scenario must be one of ${SCENARIOS.join(', ')}`);
     const body = JSON.stringify(sampleOrder(scenario, config));
     // The first configured secret signs; the API accepts any of them.
     const key = values.key ?? randomUUID();
@@ -203,25 +255,20 @@ async function main(): Promise<number> {
     );
     const orderId = (res.body as { orderId?: unknown }).orderId;
     if (typeof orderId === 'string') hints(orderId, scenario);
-    return exitCode(res.status);
+    return outcome(res.status, orderId);
   }
   if (values.show) {
-    const res = await send(
-      'GET',
-      `${base}/orders/${encodeURIComponent(values.show)}`,
-      bearer(['viewer', 'operator', 'approver']),
-    );
+    const res = await send('GET', orderUrl(values.show), bearer(['viewer', 'operator', 'approver']));
     if (res.status === 200) printSource(res.body);
-    return exitCode(res.status);
+    return outcome(res.status, values.show);
   }
   if (values.list) {
     const query = new URLSearchParams({
       ...(values.status ? { status: values.status } : {}),
       ...(values.customer ? { customerId: values.customer } : {}),
     });
-    return exitCode(
-      (await send('GET', `${base}/orders?${query.toString()}`, bearer(['viewer', 'operator', 'approver']))).status,
-    );
+    const res = await send('GET', `${base}/orders?${query.toString()}`, bearer(['viewer', 'operator', 'approver']));
+    return outcome(res.status, undefined);
   }
   const decide = values.approve ?? values.reject;
   if (decide) {
@@ -229,53 +276,31 @@ async function main(): Promise<number> {
       decision: values.approve ? 'approve' : 'reject',
       ...(values.comment ? { comment: values.comment } : {}),
     });
-    return exitCode(
-      (
-        await send(
-          'POST',
-          `${base}/orders/${encodeURIComponent(decide)}/approval`,
-          { ...json, ...bearer(['approver']) },
-          body,
-        )
-      ).status,
-    );
+    const res = await send('POST', `${orderUrl(decide)}/approval`, { ...json, ...bearer(['approver']) }, body);
+    return outcome(res.status, decide);
   }
   if (values.cancel) {
     const body = JSON.stringify({ reason: values.reason ?? "cancelled at the customer's request" });
-    return exitCode(
-      (
-        await send(
-          'POST',
-          `${base}/orders/${encodeURIComponent(values.cancel)}/cancel`,
-          { ...json, ...bearer(['operator']) },
-          body,
-        )
-      ).status,
-    );
+    const res = await send('POST', `${orderUrl(values.cancel)}/cancel`, { ...json, ...bearer(['operator']) }, body);
+    return outcome(res.status, values.cancel);
   }
   if (values.retry) {
     const body = JSON.stringify(values.reason ? { reason: values.reason } : {});
-    return exitCode(
-      (
-        await send(
-          'POST',
-          `${base}/orders/${encodeURIComponent(values.retry)}/retry`,
-          { ...json, ...bearer(['operator']) },
-          body,
-        )
-      ).status,
-    );
+    const res = await send('POST', `${orderUrl(values.retry)}/retry`, { ...json, ...bearer(['operator']) }, body);
+    return outcome(res.status, values.retry);
   }
-  process.stderr.write(
-    `Usage: npm run order -- --scenario ${SCENARIOS.join('|')}\n       npm run order -- --show|--approve|--reject|--cancel|--retry <orderId>   or   --list\n`,
-  );
+  process.stderr.write(USAGE);
   return 64;
 }
+
+class UsageError extends Error {}
 
 main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`${err instanceof ConfigError || err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+    // Bad arguments (parseArgs' own errors included) are usage errors.
+    const usage = err instanceof UsageError || String((err as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS_');
+    process.exit(usage ? 64 : 1);
   },
 );

@@ -1,4 +1,5 @@
 import { runApiServer } from './api/server';
+import { runReplay } from './replay';
 import { runReferenceServices } from './services/server';
 import { runStack } from './stack';
 import { runDevServerForeground } from './temporal/dev-server';
@@ -17,4 +18,5 @@ export const COMMANDS: Record<string, () => Promise<unknown>> = {
   setup: runSetup,
   cli: runTemporalCli,
   'install-temporal': installTemporalBinaries,
+  replay: runReplay,
 };

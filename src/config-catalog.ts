@@ -36,6 +36,11 @@ export const OTHER_VARIABLES: Record<string, Role[]> = {
   TEMPORAL_CACHE_DIR: ['stack'],
   TEMPORAL_PROFILE: ['worker', 'api', 'setup'],
   TEMPORAL_CONFIG_FILE: ['worker', 'api', 'setup'],
+  // OpenTelemetry's standard variables (src/tracing.ts); the SDK reads the other OTEL_* itself.
+  OTEL_EXPORTER_OTLP_ENDPOINT: ['worker', 'api', 'services'],
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: ['worker', 'api', 'services'],
+  OTEL_SERVICE_NAME: ['worker', 'api', 'services'],
+  OTEL_TRACES_EXPORTER: ['worker', 'api', 'services'],
 };
 
 const keysOf = (schema: Section['schema']): string[] => Object.keys(schema.shape);

@@ -94,6 +94,10 @@ export const temporalSchema = z
   });
 export type TemporalConfig = z.output<typeof temporalSchema>;
 
+export const LOG_FORMATS = ['json', 'pretty'] as const;
+
 export const logSchema = z.object({
   LOG_LEVEL: logLevel.default('info'),
+  /** Unset: pretty on a terminal, JSON anywhere else (src/logger.ts). */
+  LOG_FORMAT: z.enum(LOG_FORMATS, { error: 'expected json or pretty' }).optional(),
 });

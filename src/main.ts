@@ -1,8 +1,10 @@
 /**
  * One entry point, several roles: `stack` (everything, for local development), `temporal`
  * (the dev server alone), `worker`, `api`, `services` (the reference downstream services),
- * `setup` (register search attributes), `cli` (the resolved `temporal` CLI) and
- * `install-temporal` (fill the binary cache). `npm start` runs `stack`. See `commands.ts`.
+ * `setup` (register search attributes), `cli` (the resolved `temporal` CLI),
+ * `install-temporal` (fill the binary cache) and `replay` (replay the cluster's histories
+ * against this build's workflow code, before deploying it). `npm start` runs `stack`.
+ * See `commands.ts`. Failures go to stderr as plain text (they are read by people).
  */
 import { COMMANDS } from './commands';
 import { ConfigError } from './config';

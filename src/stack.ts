@@ -4,9 +4,16 @@
  * reference services, the worker and the API as child processes. Ctrl-C / SIGTERM stops
  * every child; a child that dies takes the stack down with a message instead of leaving half
  * a stack running.
+ *
+ * The children share this terminal (inherited stdio) and choose their log format from it, as
+ * the stack does: readable lines on a terminal, one JSON object per line otherwise (LOG_FORMAT).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { Logger } from 'pino';
 import { loadConfig, temporalSchema } from './config';
+import { chooseLogFormat, createLogger } from './logger';
+import { TEMPORAL_CACHE_DIR } from './paths';
 import { apiSchema } from './api/config';
 import { servicesSchema, serviceUrls } from './services/config';
 import { isLoopbackHost, isReachable, splitAddress, startDevServer } from './temporal/dev-server';
@@ -20,8 +27,9 @@ interface Child {
   process: ChildProcess;
 }
 
-function say(message: string): void {
-  process.stdout.write(`[stack] ${message}\n`);
+let log: Logger | undefined;
+function say(message: string, level: 'info' | 'error' = 'info'): void {
+  (log ??= createLogger('stack'))[level](message);
 }
 
 /** Runs another role of this same program (works under tsx and from compiled `dist/`). */
@@ -51,6 +59,8 @@ export async function runStack(): Promise<void> {
   const temporal = loadConfig(temporalSchema);
   const api = loadConfig(apiSchema);
   const services = loadConfig(servicesSchema);
+  const format = chooseLogFormat(); // a bad LOG_FORMAT stops the stack before it starts anything
+  log = createLogger('stack', undefined, { format });
   const children: Child[] = [];
   let stopping = false;
 
@@ -75,7 +85,7 @@ export async function runStack(): Promise<void> {
     children.push(child);
     child.process.once('exit', (code, signal) => {
       if (stopping) return;
-      say(`${child.name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the stack`);
+      say(`${child.name} exited unexpectedly (${signal ?? `code ${code}`}); stopping the stack`, 'error');
       void stopAll(1);
     });
   };
@@ -94,7 +104,8 @@ export async function runStack(): Promise<void> {
             'the embedded dev server only runs on a loopback address',
         );
       }
-      say(`starting the Temporal dev server at ${temporal.TEMPORAL_ADDRESS} (state in .temporal/dev-server.sqlite)`);
+      const db = path.relative(process.cwd(), path.join(TEMPORAL_CACHE_DIR, 'dev-server.sqlite'));
+      say(`starting the Temporal dev server at ${temporal.TEMPORAL_ADDRESS} (state in ${db})`);
       watch({ name: 'Temporal dev server', process: await startDevServer({ config: temporal }) });
     }
     try {
@@ -112,15 +123,31 @@ export async function runStack(): Promise<void> {
       ...Object.values(urls).map((u) => waitForHttp(`${u}/healthz`, 60_000, children)),
     ]);
   } catch (err) {
-    say(`failed to start: ${(err as Error).message}`);
+    say(`failed to start: ${(err as Error).message}`, 'error');
     await stopAll(1);
   }
 
   const urls = serviceUrls(services);
+  const webUi = `${temporal.TEMPORAL_UI_URL}/namespaces/${temporal.TEMPORAL_NAMESPACE}/workflows`;
+  const apiUrl = `http://127.0.0.1:${api.API_PORT}`;
+  if (format === 'json') {
+    // One object for machines; the banner below is for people.
+    log.info(
+      {
+        webUi,
+        temporal: temporal.TEMPORAL_ADDRESS,
+        namespace: temporal.TEMPORAL_NAMESPACE,
+        api: apiUrl,
+        services: urls,
+      },
+      'ready',
+    );
+    return;
+  }
   say('ready');
-  say(`  Temporal Web UI   ${temporal.TEMPORAL_UI_URL}/namespaces/${temporal.TEMPORAL_NAMESPACE}/workflows`);
+  say(`  Temporal Web UI   ${webUi}`);
   say(`  Temporal gRPC     ${temporal.TEMPORAL_ADDRESS} (namespace ${temporal.TEMPORAL_NAMESPACE})`);
-  say(`  Orders API        http://127.0.0.1:${api.API_PORT}  (GET /healthz, /openapi.json)`);
+  say(`  Orders API        ${apiUrl}  (GET /healthz, /openapi.json)`);
   for (const [name, url] of Object.entries(urls)) say(`  ${name.padEnd(17)} ${url}`);
   say('Ctrl-C stops everything.');
 }

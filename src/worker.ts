@@ -2,23 +2,28 @@
  * The worker process: the order workflows on the order task queue, and every downstream's
  * activities on its own queue with its own concurrency limit (the bulkheads), all sharing one
  * set of circuit breakers in front of the HTTP clients (`src/activities/resilience`).
- * Logs are JSON (pino), the SDK's and the native core's included; breaker metrics are served
- * on 127.0.0.1:WORKER_METRICS_PORT when set. Shuts down gracefully on SIGINT/SIGTERM (the SDK's
- * Runtime handles the signals), letting in-flight activities finish within the grace period.
+ * Logs are JSON (pino), the SDK's and the native core's included. With WORKER_METRICS_PORT set,
+ * 127.0.0.1:<port>/metrics serves the breaker metrics, the order counts from visibility and the
+ * SDK's own metrics (`src/temporal/core-metrics.ts`), as one scrape target. Shuts down gracefully
+ * on SIGINT/SIGTERM (the SDK's Runtime handles the signals), letting in-flight activities finish
+ * within the grace period.
  */
+import { Client } from '@temporalio/client';
 import type { Logger as SdkLogger, LogLevel, LogMetadata } from '@temporalio/common';
-import { Runtime } from '@temporalio/worker';
 import type { Logger } from 'pino';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import { loadConfig, temporalSchema } from './config';
 import { createLogger } from './logger';
 import { connectWorker } from './temporal/connection';
 import { createActivities } from './activities';
 import { createHttpPorts, createWebhookAlerts, downstreamSchema, type DownstreamConfig } from './activities/clients';
 import { DownstreamBreakers, withCircuitBreakers } from './activities/resilience/circuit-breakers';
-import { loadResilienceConfig, type ResilienceConfig } from './activities/resilience/config';
+import { BREAKER_NAMES, loadResilienceConfig, type ResilienceConfig } from './activities/resilience/config';
 import { createBreakerMetrics, serveMetrics } from './activities/resilience/metrics';
+import { installRuntime, workerExposition } from './temporal/core-metrics';
+import { createOrdersByStatusMetrics, visibilityCount, type CountWorkflows } from './temporal/orders-by-status';
 import { createOrderWorkers, runWorkers } from './temporal/workers';
+import { startTracing } from './tracing';
 
 const PINO_LEVEL = {
   TRACE: 'trace',
@@ -60,27 +65,69 @@ export function createProductionActivities(
   });
 }
 
+/** The worker's metrics endpoint: prom-client's registry (breakers, order counts) and core's metrics. */
+export async function serveWorkerMetrics(
+  registry: Registry,
+  port: number,
+  coreUrl: string,
+  { count, log }: { count: CountWorkflows; log: Logger },
+) {
+  createOrdersByStatusMetrics(registry, {
+    count,
+    onError: (err) => log.warn({ err }, 'could not count orders by status; orders_by_status keeps its last values'),
+  });
+  const coreErrors = new Counter({
+    name: 'worker_core_metrics_errors_total',
+    help: "Scrapes of the Temporal SDK core's metrics that failed (the worker's own metrics were served anyway).",
+    registers: [registry],
+  });
+  let warnedDropped = false;
+  return serveMetrics(registry, port, () =>
+    workerExposition(registry, {
+      coreUrl,
+      errors: coreErrors,
+      onError: (err) => log.warn({ err }, "could not read the Temporal SDK core's metrics"),
+      onDropped: (names) => {
+        if (!warnedDropped) log.warn({ names }, "SDK core metrics left out: their names are the worker's own");
+        warnedDropped = true;
+      },
+    }),
+  );
+}
+
 export async function runWorker(): Promise<void> {
   const temporal = loadConfig(temporalSchema);
   const downstream = loadConfig(downstreamSchema);
   const resilience = loadResilienceConfig();
   const log = createLogger('worker');
-  // Before anything touches the Runtime: the SDK (and, forwarded, the native core) log through pino.
-  Runtime.install({
-    logger: sdkLoggerFromPino(createLogger('temporal-sdk')),
-    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } },
-  });
+  // Before anything touches the Runtime: the SDK (and, forwarded, the native core) log through pino,
+  // and core exports its metrics when the worker serves metrics.
+  const coreMetricsUrl = await installRuntime(
+    {
+      logger: sdkLoggerFromPino(createLogger('temporal-sdk')),
+      telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } },
+    },
+    resilience.metricsPort !== undefined,
+  );
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   const breakers = new DownstreamBreakers(resilience.breakers, {
     logger: createLogger('circuit-breakers'),
-    metrics: createBreakerMetrics(registry),
+    metrics: createBreakerMetrics(registry, BREAKER_NAMES),
   });
-  const metrics = resilience.metricsPort === undefined ? null : await serveMetrics(registry, resilience.metricsPort);
-  if (metrics) log.info({ url: `http://127.0.0.1:${metrics.port}/metrics` }, 'serving worker metrics');
 
+  // Off unless OTEL_* names an exporter (src/tracing.ts).
+  const tracing = startTracing('worker');
   const connection = await connectWorker(temporal);
+  const metrics =
+    resilience.metricsPort === undefined || coreMetricsUrl === undefined
+      ? null
+      : await serveWorkerMetrics(registry, resilience.metricsPort, coreMetricsUrl, {
+          count: visibilityCount(new Client({ connection, namespace: temporal.TEMPORAL_NAMESPACE })),
+          log,
+        });
+  if (metrics) log.info({ url: `http://127.0.0.1:${metrics.port}/metrics` }, 'serving worker metrics');
   const workers = await createOrderWorkers({
     connection,
     namespace: temporal.TEMPORAL_NAMESPACE,
@@ -89,6 +136,7 @@ export async function runWorker(): Promise<void> {
     activities: createProductionActivities({ downstream, resilience, webUiUrl: temporal.TEMPORAL_UI_URL }, breakers),
     concurrency: resilience.bulkheads,
     common: { shutdownGraceTime: '10s' },
+    tracing,
   });
   log.info(
     {
@@ -104,6 +152,7 @@ export async function runWorker(): Promise<void> {
   } finally {
     await connection.close();
     await metrics?.close();
+    await tracing?.shutdown(); // exports the last spans
     log.info('worker stopped');
   }
 }

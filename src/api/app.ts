@@ -22,6 +22,7 @@ import { createRateLimits } from './rate-limits';
 import { OrdersGateway } from './orders-gateway';
 import { requestLogger } from './request-log';
 import { securityHeaders } from './security-headers';
+import { traceRequests } from '../tracing';
 
 export interface ApiDeps {
   /** Temporal client bound to the orders namespace. */
@@ -53,6 +54,7 @@ export function createApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   // Flat string query values only: no nested objects smuggled into filters.
   app.set('query parser', 'simple');
+  app.use(traceRequests()); // first: every answer carries its traceparent (when tracing is on)
   app.use(securityHeaders());
   app.use(requestLogger(deps.logger ?? pino({ level: 'silent' })));
   app.use(metrics.observeRequests);

@@ -31,7 +31,7 @@ import {
   type RetryRequest,
 } from '../workflows/definitions';
 import { OrderStatus } from '../workflows/order-status';
-import type { OrderInput } from '../workflows/order-types';
+import { orderStartMetadata, type OrderInput } from '../workflows/order-types';
 import { grpcCode, isUnavailable } from './temporal-errors';
 
 export interface OrderMemo {
@@ -82,6 +82,8 @@ export class OrdersGateway {
           workflowIdConflictPolicy: 'FAIL',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
           typedSearchAttributes: orderSearchAttributes(input),
+          // What the Web UI and `temporal workflow describe` show of the order from its first moment.
+          ...orderStartMetadata(input),
         }),
       );
       return { started: true };

@@ -3,10 +3,13 @@
  * (loopback unless configured otherwise) and drains in-flight requests on SIGINT/SIGTERM.
  * The HTTP server comes from http-server.ts, which answers malformed HTTP as problems too.
  */
+import { Client } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { loadConfig, temporalSchema } from '../config';
 import { createLogger } from '../logger';
-import { connectClient } from '../temporal/connection';
+import { connect } from '../temporal/connection';
+import { startTracing } from '../tracing';
 import { createApp } from './app';
 import { apiSchema, devCredentials } from './config';
 import { createApiServer } from './http-server';
@@ -22,7 +25,15 @@ export async function runApiServer(): Promise<void> {
       `${development.join(', ')}: well-known development values in use; set your own outside local development`,
     );
   }
-  const client = await connectClient(temporal);
+  const tracing = startTracing('api');
+  if (tracing) log.info({ serviceName: tracing.serviceName }, 'tracing on: exporting spans over OTLP');
+  // With tracing on, starting an order (and every other client call) continues the request's trace.
+  const client = new Client({
+    connection: await connect(temporal),
+    namespace: temporal.TEMPORAL_NAMESPACE,
+    ...(tracing ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {}),
+  });
+  const closeAll = () => client.connection.close().finally(() => tracing?.shutdown());
   const metricsRegistry = new Registry();
   collectDefaultMetrics({ register: metricsRegistry });
   const app = createApp({ client, config, logger: log, metricsRegistry });
@@ -39,11 +50,11 @@ export async function runApiServer(): Promise<void> {
   );
   server.once('error', (err) => {
     log.error({ err }, 'orders API could not listen');
-    void client.connection.close().finally(() => process.exit(1));
+    void closeAll().finally(() => process.exit(1));
   });
   const stop = () => {
     log.info('shutting down');
-    server.close(() => void client.connection.close().finally(() => process.exit(0)));
+    server.close(() => void closeAll().finally(() => process.exit(0)));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { loadConfig } from '../config';
 import { createLogger } from '../logger';
+import { startTracing } from '../tracing';
 import { carrierService } from './carriers/routes';
 import { DEV_SERVICES_ADMIN_TOKEN, servicesSchema, warnDevCredentials } from './config';
 import { openDatabase, type Database } from './db/database';
@@ -134,6 +135,8 @@ export async function runReferenceServices(): Promise<void> {
   const config = loadConfig(servicesSchema);
   const log = createLogger('services');
   warnDevCredentials(config, log);
+  const tracing = startTracing('services');
+  if (tracing) log.info({ serviceName: tracing.serviceName }, 'tracing on: exporting spans over OTLP');
   const db = await openDatabase(
     config.DATABASE_URL
       ? { kind: 'postgres', url: config.DATABASE_URL }
@@ -173,6 +176,7 @@ export async function runReferenceServices(): Promise<void> {
     services
       .close()
       .then(() => db.close())
+      .then(() => tracing?.shutdown())
       .then(
         () => process.exit(0),
         (err: unknown) => {

@@ -3,9 +3,20 @@
  * activities (the bulkheads: `src/workflows/downstreams.ts`, docs/resilience.md). Shared by
  * the worker process, the tests and `test/replay/record-history.ts`, so all run the same set-up.
  */
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+  type SerializableSpan,
+} from '@temporalio/interceptors-opentelemetry';
 import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import type { WorkflowInfo } from '@temporalio/workflow';
 import { DEFAULT_BULKHEAD_SIZE } from '../activities/resilience/config';
+import type { Tracing } from '../tracing';
 import { DOWNSTREAMS, downstreamQueue, type Downstream } from '../workflows/downstreams';
+
+/** The workflow interceptors of tracing; a prebuilt `workflowBundle` must be bundled with it. */
+export const WORKFLOW_TRACING_MODULE = require.resolve('./workflow-interceptors');
 
 export interface OrderWorkersOptions {
   connection: NativeConnection;
@@ -20,13 +31,54 @@ export interface OrderWorkersOptions {
   concurrency?: Partial<Record<Downstream, number>>;
   /** Applied to every worker (sinks, heartbeat throttling, shutdown grace…). */
   common?: Partial<WorkerOptions>;
+  /** From `startTracing('worker')`: spans for workflows and activities. Omitted (tracing off): none. */
+  tracing?: Pick<Tracing, 'spanProcessor' | 'resource'> | undefined;
+}
+
+/**
+ * Adds the OpenTelemetry interceptors to `common`: RunWorkflow/StartActivity spans inside the
+ * sandbox, exported through a sink (not during replay) to the process's span processor, and
+ * RunActivity spans around each activity, the active span of its HTTP calls.
+ */
+function withTracing(
+  common: Partial<WorkerOptions> | undefined,
+  tracing: NonNullable<OrderWorkersOptions['tracing']>,
+): Partial<WorkerOptions> {
+  return {
+    ...common,
+    interceptors: {
+      ...common?.interceptors,
+      workflowModules: [...(common?.interceptors?.workflowModules ?? []), WORKFLOW_TRACING_MODULE],
+      activity: [
+        ...(common?.interceptors?.activity ?? []),
+        (ctx) => ({
+          inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+          outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+        }),
+      ],
+    },
+    sinks: { ...common?.sinks, exporter: workflowSpanSink(tracing) },
+  };
+}
+
+/**
+ * The SDK's workflow span sink copies the whole WorkflowInfo onto every span: memo, search
+ * attributes (a customer id), functions. Only its plain values (ids, type, queue, attempt…) go out.
+ */
+function workflowSpanSink(tracing: NonNullable<OrderWorkersOptions['tracing']>) {
+  const sink = makeWorkflowExporter(tracing.spanProcessor, tracing.resource);
+  const plain = (info: WorkflowInfo) =>
+    Object.fromEntries(
+      Object.entries(info).filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v)),
+    ) as unknown as WorkflowInfo;
+  return { export: { fn: (info: WorkflowInfo, spans: SerializableSpan[]) => sink.export.fn(plain(info), spans) } };
 }
 
 export async function createOrderWorkers(opts: OrderWorkersOptions): Promise<Worker[]> {
   const base = {
     connection: opts.connection,
     ...(opts.namespace ? { namespace: opts.namespace } : {}),
-    ...opts.common,
+    ...(opts.tracing ? withTracing(opts.common, opts.tracing) : opts.common),
   };
   // The workflow worker also serves activities on the order queue: activities scheduled there by
   // orders started before the bulkheads existed must still find a worker.

@@ -73,10 +73,11 @@ export class ApprovalGate {
     const requestedAtMs = Date.now();
     this.order.state.approval = { requestedAt: now(), reasons, fraud };
     this.order.transition(OrderStatus.AWAITING_APPROVAL, `approval required: ${reasons.join('; ')}`);
-    this.order.state.currentStep = 'awaitApproval';
+    this.order.setCurrentStep('awaitApproval');
 
     const decided = () => Boolean(this.request?.decision);
-    if (!(await condition(decided, policy.approvalEscalateAfter))) {
+    const escalate = { summary: `Approval: page the approvers if undecided after ${policy.approvalEscalateAfter}` };
+    if (!(await condition(decided, policy.approvalEscalateAfter, escalate))) {
       this.request!.escalatedAt = now();
       await this.page({
         order: this.order.state.order,
@@ -86,7 +87,10 @@ export class ApprovalGate {
         waitingFor: policy.approvalEscalateAfter,
       });
       const remainingMs = durationMs(policy.approvalAutoRejectAfter) - (Date.now() - requestedAtMs);
-      if (!(remainingMs > 0 && (await condition(decided, remainingMs)))) {
+      const autoReject = {
+        summary: `Approval: reject automatically if undecided ${policy.approvalAutoRejectAfter} after the request`,
+      };
+      if (!(remainingMs > 0 && (await condition(decided, remainingMs, autoReject)))) {
         this.request!.decision = {
           decision: 'reject',
           approver: 'system',
@@ -96,7 +100,7 @@ export class ApprovalGate {
         };
       }
     }
-    this.order.state.currentStep = null;
+    this.order.setCurrentStep(null);
     const decision = this.request!.decision!;
     if (decision.decision === 'approve') {
       this.order.transition(

@@ -17,11 +17,13 @@ import {
   ActivityCancellationType,
   proxyActivities,
   workflowInfo,
+  type ActivityInterfaceFor,
   type ActivityOptions,
   type RetryPolicy,
 } from '@temporalio/workflow';
 import type { OrderActivities } from '../activities';
 import { FailureType, NON_RETRYABLE_FAILURES } from './failures';
+import { formatMoney } from './order-types';
 
 /** The downstream systems, by the one name each has in code, config (`BULKHEAD_PRIMARY_CARRIER`), metrics and docs. */
 export const DOWNSTREAMS = [
@@ -95,13 +97,57 @@ export const ActivityPolicies = {
 } satisfies Record<string, ActivityOptions>;
 
 /**
+ * What each call does, in one line: the activity's summary (`ActivityOptions.summary`), shown by
+ * the Web UI and `temporal workflow show` beside the activity type. Short by design (Temporal
+ * keeps a summary to 400 bytes), so no free text from the order goes in.
+ */
+const ACTIVITY_SUMMARIES: { [A in keyof OrderActivities]: (req: Parameters<OrderActivities[A]>[0]) => string } = {
+  reserveInventory: ({ items }) => `Lock the stock: ${items.length} line(s), ${units(items)} unit(s)`,
+  releaseInventory: () => 'Undo: release the stock lock',
+  commitInventory: () => 'Commit the locked stock (the goods have left)',
+  scoreFraud: ({ total, currency }) => `Score fraud risk with the model (${formatMoney(total, currency)})`,
+  scoreFraudByRules: () => 'Fallback: score fraud risk with the rules',
+  capturePayment: ({ amount, currency }) => `Capture ${formatMoney(amount, currency)}`,
+  refundPayment: () => 'Undo: refund the captured payment',
+  dispatchShipment: ({ carrier, items }) =>
+    carrier === 'backupCarrier'
+      ? `Fallback: ship ${units(items)} unit(s) with the backup carrier`
+      : `Ship ${units(items)} unit(s) with the primary carrier`,
+  voidShipment: ({ carrier }) => `Void the ${carrier} dispatch, so that the order cannot ship twice`,
+  notifyCustomer: ({ template }) => `Mail the customer (${template}); never holds up the order`,
+  pageApprovers: ({ approvers }) => `Page ${approvers.length} approver(s): no decision yet`,
+  raiseSlaAlert: ({ status, limit }) => `SLA alert: ${status} for longer than ${limit}`,
+};
+
+const units = (items: readonly { quantity: number }[]) => items.reduce((sum, item) => sum + item.quantity, 0);
+
+type ActivityProxy = ActivityInterfaceFor<OrderActivities>;
+
+/** A proxy whose every call carries its summary (a summary is an option, so one proxy per call). */
+function withSummaries(options: ActivityOptions): ActivityProxy {
+  return new Proxy({} as ActivityProxy, {
+    get(_, name) {
+      if (typeof name !== 'string' || !Object.hasOwn(ACTIVITY_SUMMARIES, name)) return undefined;
+      const summarize = ACTIVITY_SUMMARIES[name as keyof OrderActivities] as (req: unknown) => string;
+      return (req: unknown) => {
+        const proxy = proxyActivities<Record<string, (req: unknown) => Promise<unknown>>>({
+          ...options,
+          summary: summarize(req),
+        });
+        return proxy[name]!(req);
+      };
+    },
+  });
+}
+
+/**
  * One activity proxy per downstream, on its own queue with its policy. Built inside the
  * workflow because the queues are named after the order's own task queue.
  */
 export function downstreamProxies() {
   const orderQueue = workflowInfo().taskQueue;
   const on = (downstream: Downstream, options: ActivityOptions) =>
-    proxyActivities<OrderActivities>({ ...options, taskQueue: downstreamQueue(orderQueue, downstream) });
+    withSummaries({ ...options, taskQueue: downstreamQueue(orderQueue, downstream) });
   return {
     inventory: on('inventory', ActivityPolicies.inventory),
     payments: on('payments', ActivityPolicies.payments),

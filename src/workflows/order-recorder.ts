@@ -1,8 +1,10 @@
 /**
  * Keeps the order's state (what the one query answers) and makes every status change go
- * through the state machine, the search attributes and exactly one log line. Workflow code.
+ * through the state machine, the search attributes and exactly one log line. Every change also
+ * refreshes the order's current details (Markdown, shown by the Web UI and `temporal workflow
+ * metadata`) and feeds the order metrics (`ORDER_METRICS`). Workflow code.
  */
-import { log, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { log, metricMeter, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { describeFailure } from './failures';
 import {
   CustomerIdKey,
@@ -13,19 +15,70 @@ import {
   type FallbackRecord,
   type OrderState,
   type OrderStep,
+  type ParkedInfo,
+  type SlaBreach,
   type StepError,
 } from './definitions';
 import { OrderStatus, assertTransition } from './order-status';
-import type { OrderInput } from './order-types';
+import { oneLine, type OrderInput } from './order-types';
 
 /** Workflow time (deterministic: the SDK replaces Date in workflow code). */
 export const now = (): string => new Date().toISOString();
+
+/**
+ * The metrics the workflow emits, through the worker's runtime meter (its Prometheus or OTel
+ * exporter; nothing without one). The SDK drops them while replaying, so each is counted once.
+ * The SDK adds the labels namespace, taskQueue and workflowType. On core's Prometheus endpoint
+ * they keep these bare names (no `temporal_` prefix); counters get `_total` with
+ * `countersTotalSuffix`, the histogram `_seconds` with `unitSuffix`.
+ */
+export const ORDER_METRICS = {
+  /** Counter; labels `from` (a status, or `none` for the first) and `to`. */
+  transitions: 'order_transitions',
+  /** Histogram, seconds of workflow time spent in a status; label `status`; recorded when the order leaves it. */
+  statusDuration: 'order_status_duration',
+  /** Counter; label `status` (the status overstayed); at most one per order. */
+  slaBreaches: 'order_sla_breaches',
+  /** Counter, one per park in NEEDS_ATTENTION; label `step` (the forward step, or the failed compensations). */
+  parked: 'order_parked',
+  /** Counter, one per alternative path taken; label `step`. */
+  fallbacks: 'order_fallbacks',
+  /** Counter, one per compensation run; labels `action` (the undo step) and `outcome` (completed | failed). */
+  compensations: 'order_compensations',
+} as const;
+
+function orderMetrics() {
+  const counter = (name: string, description: string) => metricMeter.createCounter(name, undefined, description);
+  return {
+    transitions: counter(ORDER_METRICS.transitions, 'Order status transitions'),
+    statusDuration: metricMeter.createHistogram(
+      ORDER_METRICS.statusDuration,
+      'float',
+      // Core's own durations use this unit too: with the exporter's unitSuffix the name ends in _seconds.
+      'seconds',
+      'Workflow time an order spent in a status, recorded when it leaves the status',
+    ),
+    slaBreaches: counter(ORDER_METRICS.slaBreaches, 'Orders that overstayed a status SLA'),
+    parked: counter(ORDER_METRICS.parked, 'Orders parked in NEEDS_ATTENTION for an operator'),
+    fallbacks: counter(ORDER_METRICS.fallbacks, 'Alternative paths taken by orders (backup carrier, rules scorer, …)'),
+    compensations: counter(ORDER_METRICS.compensations, 'Compensations run by orders, by outcome'),
+  };
+}
+
+/** What the SLA watchdog is waiting for: shown in the current details until the order leaves `status`. */
+export interface SlaWatch {
+  status: OrderStatus;
+  limit: string;
+  dueAt: string;
+}
 
 export class OrderRecorder {
   readonly state: OrderState;
   private started = false;
   /** Alternative paths taken, oldest first (the same array as `state.fallbacks`). */
   readonly fallbacks: FallbackRecord[] = [];
+  private readonly metrics = orderMetrics();
+  private slaWatch: SlaWatch | null = null;
 
   constructor(input: OrderInput) {
     this.state = { ...receivedOrderState(input), fallbacks: this.fallbacks };
@@ -57,6 +110,11 @@ export class OrderRecorder {
 
   private move(from: OrderStatus | null, to: OrderStatus, reason: string, attempt?: number): void {
     assertTransition(from, to);
+    const entered = this.state.transitions.at(-1);
+    if (from !== null && entered) {
+      this.metrics.statusDuration.record(Math.max(0, Date.now() - Date.parse(entered.at)) / 1000, { status: from });
+    }
+    this.metrics.transitions.add(1, { from: from ?? 'none', to });
     this.state.status = to;
     this.state.transitions.push({ from, to, at: now(), reason, ...(attempt !== undefined ? { attempt } : {}) });
     upsertSearchAttributes([{ key: OrderStatusKey, value: to }]);
@@ -69,11 +127,12 @@ export class OrderRecorder {
       reason,
       attempt: attempt ?? null,
     });
+    this.publish();
   }
 
   /** Runs one activity for `step`, recording attempts and the last error. */
   async step<T extends { attempt: number }>(step: OrderStep, run: () => Promise<T>): Promise<T> {
-    this.state.currentStep = step;
+    this.setCurrentStep(step);
     try {
       const result = await run();
       this.addAttempts(step, result.attempt);
@@ -82,14 +141,21 @@ export class OrderRecorder {
       this.recordError(step, err);
       throw err;
     } finally {
-      if (this.state.currentStep === step) this.state.currentStep = null;
+      if (this.state.currentStep === step) this.setCurrentStep(null);
     }
+  }
+
+  /** The step the order is busy with (an activity, or a wait such as `awaitApproval`). */
+  setCurrentStep(step: OrderStep | null): void {
+    this.state.currentStep = step;
+    this.publish();
   }
 
   recordError(step: OrderStep, err: unknown): StepError {
     const { type, message, attempt } = describeFailure(err);
     this.addAttempts(step, attempt ?? 1);
     this.state.lastError = { step, type, message, at: now() };
+    this.publish();
     return this.state.lastError;
   }
 
@@ -97,6 +163,7 @@ export class OrderRecorder {
   fail<E extends Error>(step: OrderStep, failure: E): E {
     const { type, message } = describeFailure(failure);
     this.state.lastError = { step, type, message, at: now() };
+    this.publish();
     return failure;
   }
 
@@ -105,6 +172,8 @@ export class OrderRecorder {
     const { type, message } = describeFailure(err);
     const record: FallbackRecord = { step, from, to, reason: `${type}: ${message}`, at: now() };
     this.fallbacks.push(record);
+    this.metrics.fallbacks.add(1, { step });
+    this.publish();
     log.warn('order fallback', { workflowId: workflowInfo().workflowId, orderId: this.state.orderId, ...record });
   }
 
@@ -116,9 +185,93 @@ export class OrderRecorder {
       at: now(),
       ...(error ? { error: { type: error.type, message: error.message } } : {}),
     });
+    this.metrics.compensations.add(1, { action: step, outcome: error ? 'failed' : 'completed' });
+    this.publish();
+  }
+
+  /** Parks the order in NEEDS_ATTENTION for an operator (see `parking.ts`). */
+  park(parked: ParkedInfo): void {
+    this.state.parked = parked;
+    this.metrics.parked.add(1, { step: parked.step ?? parked.pendingCompensations.join(',') });
+    this.transition(OrderStatus.NEEDS_ATTENTION, parked.reason);
+  }
+
+  /** The SLA watchdog's verdict; the first one recorded is the order's (one) breach. */
+  recordSla(sla: SlaBreach): void {
+    if (!this.state.sla) this.metrics.slaBreaches.add(1, { status: sla.status });
+    this.state.sla = sla;
+    this.publish();
+  }
+
+  /** What the SLA watchdog waits for now (null: nothing). */
+  watchSla(watch: SlaWatch | null): void {
+    this.slaWatch = watch;
+    this.publish();
+  }
+
+  /** Refreshes the current details; cheap, and not a command, so replay is unaffected. */
+  private publish(): void {
+    setCurrentDetails(currentDetails(this.state, this.slaWatch));
   }
 
   private addAttempts(step: OrderStep, attempts: number): void {
     this.state.attempts[step] = (this.state.attempts[step] ?? 0) + attempts;
   }
+}
+
+const DETAIL_TEXT = 200;
+const COMPENSATIONS_SHOWN = 6;
+const prose = (text: string) => {
+  const line = oneLine(text);
+  return line.length > DETAIL_TEXT ? `${line.slice(0, DETAIL_TEXT - 1)}…` : line;
+};
+
+/**
+ * The order's current details, as Markdown for the Web UI (`temporal workflow metadata` prints
+ * it raw): the status and why, then one line per fact that matters now. Pure.
+ */
+export function currentDetails(state: OrderState, slaWatch: SlaWatch | null = null): string {
+  const { status, transitions, currentStep, attempts, lastError, parked, approval, sla } = state;
+  const entered = transitions.at(-1);
+  const head = `**${status}**${entered ? ` since ${entered.at}: ${prose(entered.reason)}` : ''}`;
+  const facts: string[] = [];
+  if (currentStep) {
+    // Retries in flight are Temporal's (the pending activity shows them); these are the finished ones.
+    const earlier = attempts[currentStep] ?? 0;
+    facts.push(`**Step:** \`${currentStep}\` running${earlier > 0 ? ` (${earlier} earlier attempts)` : ''}`);
+  }
+  const tried = Object.entries(attempts).map(([step, n]) => `${step} ${n}`);
+  if (tried.length > 0) facts.push(`**Attempts:** ${tried.join(', ')}`);
+  if (lastError) {
+    facts.push(
+      `**Last error:** \`${lastError.step}\` ${lastError.type}: ${prose(lastError.message)} (${lastError.at})`,
+    );
+  }
+  if (parked && status === OrderStatus.NEEDS_ATTENTION) {
+    const on = parked.step ? `step \`${parked.step}\`` : `compensations ${parked.pendingCompensations.join(', ')}`;
+    facts.push(`**Parked** on ${on}, waiting for an operator's retry: ${prose(parked.reason)}`);
+  }
+  if (approval && !approval.decision && status === OrderStatus.AWAITING_APPROVAL) {
+    // The reasons are the status line's already.
+    const paged = approval.escalatedAt ? `; approvers paged at ${approval.escalatedAt}` : '; approvers not paged yet';
+    facts.push(`**Approval** requested at ${approval.requestedAt}${paged}`);
+  }
+  if (sla) {
+    const alert =
+      sla.alert.status === 'failed' ? `alert failed: ${prose(sla.alert.error ?? '')}` : `alert ${sla.alert.status}`;
+    facts.push(`**SLA breached:** ${sla.status} longer than ${sla.limit} (entered ${sla.enteredAt}); ${alert}`);
+  } else if (slaWatch && slaWatch.status === status) {
+    facts.push(`**SLA:** at most ${slaWatch.limit} in ${slaWatch.status}, due ${slaWatch.dueAt}`);
+  }
+  const fallbacks = state.fallbacks ?? [];
+  if (fallbacks.length > 0)
+    facts.push(`**Fallbacks:** ${fallbacks.map((f) => `${f.step} ${f.from} → ${f.to}`).join(', ')}`);
+  if (state.compensations.length > 0) {
+    // The latest runs only: an undo retried by operators again and again must not bury the rest.
+    const runs = state.compensations.slice(-COMPENSATIONS_SHOWN).map((c) => `${c.step} ${c.status}`);
+    const earlier = state.compensations.length - runs.length;
+    facts.push(`**Compensations:** ${earlier > 0 ? `(${earlier} earlier) ` : ''}${runs.join(', ')}`);
+  }
+  // A blank line, then a list: the Web UI's Markdown keeps one fact per line.
+  return facts.length > 0 ? [head, '', ...facts.map((f) => `- ${f}`)].join('\n') : head;
 }

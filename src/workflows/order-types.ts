@@ -118,3 +118,100 @@ export interface SlaAlertRequest {
   limit: string;
   lastError: { step: string; type: string; message: string; at: string; attempt?: number | undefined } | null;
 }
+
+/** ISO 4217 currencies whose minor unit is not the cent (2 digits); every other code has 2. */
+const MINOR_DIGITS: Readonly<Record<string, number>> = {
+  ...Object.fromEntries(
+    [
+      'BIF',
+      'CLP',
+      'DJF',
+      'GNF',
+      'ISK',
+      'JPY',
+      'KMF',
+      'KRW',
+      'PYG',
+      'RWF',
+      'UGX',
+      'VND',
+      'VUV',
+      'XAF',
+      'XOF',
+      'XPF',
+    ].map((code) => [code, 0]),
+  ),
+  ...Object.fromEntries(['BHD', 'IQD', 'JOD', 'KWD', 'LYD', 'OMR', 'TND'].map((code) => [code, 3])),
+};
+
+/** An amount in minor units, for people: `formatMoney(4000, 'EUR')` → "40.00 EUR". */
+export function formatMoney(minor: number, currency: string): string {
+  const digits = MINOR_DIGITS[currency] ?? 2;
+  const sign = minor < 0 ? '-' : '';
+  const abs = Math.abs(Math.trunc(minor));
+  const units = Math.floor(abs / 10 ** digits);
+  const fraction = digits > 0 ? `.${String(abs % 10 ** digits).padStart(digits, '0')}` : '';
+  return `${sign}${units}${fraction} ${currency}`;
+}
+
+/**
+ * Temporal keeps a workflow's summary to 400 bytes and its details to 20 000 (UTF-8, after JSON
+ * encoding); the texts below stay well inside, whatever the customer typed.
+ */
+const SUMMARY_BYTES = 300;
+const DETAIL_LINES = 20;
+
+/**
+ * The static summary (one line) and details (Markdown) an order is started with: what the Web
+ * UI's list and the order's page show, and what `temporal workflow describe` prints. Built once
+ * by the starter (`staticSummary` / `staticDetails` start options); the workflow keeps its
+ * current details itself.
+ */
+export function orderStartMetadata(input: OrderInput): { staticSummary: string; staticDetails: string } {
+  const { customer, items, currency, shippingAddress } = input;
+  const units = items.reduce((sum, item) => sum + item.quantity, 0);
+  const who = customer.name ? `${oneLine(customer.name)} (${customer.id})` : customer.id;
+  const summary = `Order for ${who}: ${formatMoney(input.total, currency)}, ${plural(items.length, 'line')}, ${plural(units, 'unit')}`;
+  const lines = items
+    .slice(0, DETAIL_LINES)
+    .map(
+      ({ sku, quantity, unitPrice }) =>
+        `  - ${quantity} × \`${oneLine(sku)}\` at ${formatMoney(unitPrice, currency)} = ${formatMoney(quantity * unitPrice, currency)}`,
+    );
+  if (items.length > DETAIL_LINES) lines.push(`  - … and ${plural(items.length - DETAIL_LINES, 'more line')}`);
+  // A list, so that the Web UI's Markdown keeps one fact per line.
+  const details = [
+    `- **Customer:** ${who}`,
+    `- **Total:** ${formatMoney(input.total, currency)}`,
+    `- **Ship to:** ${oneLine(shippingAddress.city)}, ${shippingAddress.country}`,
+    `- **Items:**`,
+    ...lines,
+  ].join('\n');
+  return { staticSummary: truncateUtf8(summary, SUMMARY_BYTES), staticDetails: details };
+}
+
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
+
+/** Free text as one line of prose: no line breaks, and no backtick to open a code span. */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').replace(/`/g, "'").trim();
+}
+
+const utf8Size = (char: string) => {
+  const cp = char.codePointAt(0) ?? 0;
+  return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+};
+
+/** `text` cut to at most `maxBytes` of UTF-8, ending with an ellipsis when cut. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  const chars = [...text];
+  if (chars.reduce((sum, char) => sum + utf8Size(char), 0) <= maxBytes) return text;
+  let bytes = utf8Size('…');
+  let kept = '';
+  for (const char of chars) {
+    bytes += utf8Size(char);
+    if (bytes > maxBytes) break;
+    kept += char;
+  }
+  return `${kept}…`;
+}

@@ -39,8 +39,7 @@ export class ParkingLot {
     const from = this.order.status;
     this.retry = null;
     this.parks += 1;
-    this.order.state.parked = { reason, from, at: now(), pendingCompensations, ...(step ? { step } : {}) };
-    this.order.transition(OrderStatus.NEEDS_ATTENTION, reason);
+    this.order.park({ reason, from, at: now(), pendingCompensations, ...(step ? { step } : {}) });
     const retried = () => condition(() => this.retry !== null);
     try {
       await (step ? retried() : CancellationScope.nonCancellable(retried));

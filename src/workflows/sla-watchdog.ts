@@ -43,7 +43,10 @@ export class SlaWatchdog {
         await condition(() => watched() || isTerminal(this.order.status));
         if (isTerminal(this.order.status)) return;
         const enteredAt = this.enteredAt();
-        const left = await condition(() => !watched(), Math.max(1, enteredAt + limitMs - Date.now()));
+        this.order.watchSla({ status: WATCHED, limit, dueAt: new Date(enteredAt + limitMs).toISOString() });
+        const summary = `SLA watchdog: one alert if the order is still ${WATCHED} after ${limit}`;
+        const left = await condition(() => !watched(), Math.max(1, enteredAt + limitMs - Date.now()), { summary });
+        this.order.watchSla(null);
         if (!left) return await this.alert(limit, enteredAt);
       }
     } catch (err) {
@@ -67,7 +70,7 @@ export class SlaWatchdog {
       breachedAt: now(),
       alert: { status: 'pending' as const },
     };
-    state.sla = breach;
+    this.order.recordSla(breach);
     const request: SlaAlertRequest = {
       orderId: state.orderId,
       customerId: state.order.customer.id,
@@ -81,10 +84,10 @@ export class SlaWatchdog {
     try {
       // The alert runs to the end even if the order is cancelled meanwhile.
       const { alertId, delivered } = await CancellationScope.nonCancellable(() => this.raise(request));
-      state.sla = { ...breach, alert: { status: delivered ? 'sent' : 'logged', alertId } };
+      this.order.recordSla({ ...breach, alert: { status: delivered ? 'sent' : 'logged', alertId } });
     } catch (err) {
       rethrowIfBug(err);
-      state.sla = { ...breach, alert: { status: 'failed', error: describeFailure(err).message } };
+      this.order.recordSla({ ...breach, alert: { status: 'failed', error: describeFailure(err).message } });
     }
   }
 }

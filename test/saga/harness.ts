@@ -30,7 +30,13 @@ import {
   orderSearchAttributes,
   type OrderState,
 } from '../../src/workflows/definitions';
-import { DEFAULT_ORDER_POLICY, orderTotal, type OrderInput, type OrderPolicy } from '../../src/workflows/order-types';
+import {
+  DEFAULT_ORDER_POLICY,
+  orderStartMetadata,
+  orderTotal,
+  type OrderInput,
+  type OrderPolicy,
+} from '../../src/workflows/order-types';
 import { FakePorts, type FakePortsOptions } from '../harness/fake-ports';
 import { createTimeSkippingEnv } from '../harness/temporal';
 
@@ -131,6 +137,7 @@ export async function withSagaWorker<T>(
       taskQueue,
       workflowId: input.orderId,
       typedSearchAttributes: orderSearchAttributes(input),
+      ...orderStartMetadata(input),
     });
     started.push({ handle, input });
     return handle;

@@ -18,6 +18,7 @@ import {
   RateLimitedError,
   type BusinessRejectionError,
 } from '../errors';
+import { startClientSpan } from '../../tracing';
 
 export type RejectionConstructor = new (
   downstream: string,
@@ -86,6 +87,8 @@ export async function callDownstream<S extends z.ZodType>(
   const timeout = AbortSignal.timeout(endpoint.timeoutMs);
   const signal = call.signal ? AbortSignal.any([call.signal, timeout]) : timeout;
 
+  // The active trace travels in `traceparent`: the downstream's handler joins the order's trace.
+  const span = startClientSpan(downstream, call.method, endpoint.baseUrl);
   let status: number;
   let retryAfter: string | null;
   let text: string;
@@ -93,6 +96,7 @@ export async function callDownstream<S extends z.ZodType>(
     const res = await fetch(`${endpoint.baseUrl.replace(/\/+$/, '')}${call.path}`, {
       method: call.method,
       headers: {
+        ...span?.headers,
         accept: 'application/json',
         'content-type': 'application/json',
         'idempotency-key': call.idempotencyKey,
@@ -103,7 +107,9 @@ export async function callDownstream<S extends z.ZodType>(
     status = res.status;
     retryAfter = res.headers.get('retry-after');
     text = await res.text(); // inside the try: the body can time out or be cut off too
+    span?.end({ status });
   } catch (err) {
+    span?.end({ error: call.signal?.aborted ? call.signal.reason : err });
     // Caller first: a cancelled activity must see its own cancellation, even if the timeout also fired.
     if (call.signal?.aborted) throw call.signal.reason;
     if (timeout.aborted) {

@@ -1,7 +1,8 @@
 /**
  * The worker's Prometheus metrics (circuit breakers), and the optional endpoint that serves
  * them: `WORKER_METRICS_PORT`, bound to 127.0.0.1 only (scrape it through a sidecar or a
- * tunnel; the worker has no other inbound port and no authentication).
+ * tunnel; the worker has no other inbound port and no authentication). The worker also serves
+ * the SDK's own metrics there (`src/temporal/core-metrics.ts`), so it is one scrape target.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,7 +18,11 @@ export interface BreakerMetrics {
   callRejected(downstream: string): void;
 }
 
-export function createBreakerMetrics(registry: Registry): BreakerMetrics {
+/**
+ * `downstreams`: the breakers that exist, shown closed with no rejected call from the start, so
+ * a dashboard shows every breaker and the first rejection is a counted increase.
+ */
+export function createBreakerMetrics(registry: Registry, downstreams: readonly string[] = []): BreakerMetrics {
   const transitions = new Counter({
     name: 'circuit_breaker_transitions_total',
     help: 'Circuit breaker state changes, by downstream and the state entered.',
@@ -36,6 +41,10 @@ export function createBreakerMetrics(registry: Registry): BreakerMetrics {
     labelNames: ['downstream'] as const,
     registers: [registry],
   });
+  for (const downstream of downstreams) {
+    state.set({ downstream }, BREAKER_STATE_VALUE.closed);
+    rejected.inc({ downstream }, 0);
+  }
   return {
     stateChanged(downstream, to) {
       transitions.inc({ downstream, state: to });
@@ -47,17 +56,21 @@ export function createBreakerMetrics(registry: Registry): BreakerMetrics {
   };
 }
 
-/** Serves `GET /metrics` on 127.0.0.1:`port` (0: any free port); resolves once listening. */
+/**
+ * Serves `GET /metrics` on 127.0.0.1:`port` (0: any free port); resolves once listening.
+ * `render` builds the body (default: the registry's exposition), e.g. to append another one.
+ */
 export async function serveMetrics(
   registry: Registry,
   port: number,
+  render: () => Promise<string> = () => registry.metrics(),
 ): Promise<{ port: number; close(): Promise<void> }> {
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
-    registry.metrics().then(
+    render().then(
       (text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text),
       (err: unknown) => res.writeHead(500, { 'content-type': 'text/plain' }).end(`${String(err)}\n`),
     );

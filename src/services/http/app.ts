@@ -6,6 +6,7 @@
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import type { Logger } from 'pino';
 import { pinoHttp } from 'pino-http';
+import { traceRequests } from '../../tracing';
 import type { FaultController } from '../faults';
 import type { OperatorRoutes } from '../service-parts';
 import { LOOPBACK_HOSTS, adminGuard, hostGuard } from './guards';
@@ -39,6 +40,7 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   const log = options.log.child({ service: options.service });
   const app = express();
   app.disable('x-powered-by');
+  app.use(traceRequests()); // the handler's span joins the caller's trace (traceparent)
   app.use(
     pinoHttp({
       logger: log,
