@@ -13,6 +13,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The operator console is static files served as they are (no build step).
+COPY --from=build /app/src/console ./src/console
 USER node
 ENTRYPOINT ["node", "dist/main.js"]
 CMD ["worker"]

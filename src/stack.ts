@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { loadConfig, temporalSchema } from './config';
 import { chooseLogFormat, createLogger } from './logger';
 import { TEMPORAL_CACHE_DIR } from './paths';
-import { apiSchema } from './api/config';
+import { apiSchema, devCredentials } from './api/config';
 import { servicesSchema, serviceUrls } from './services/config';
 import { isLoopbackHost, isReachable, splitAddress, startDevServer } from './temporal/dev-server';
 import { runSetup } from './temporal/setup';
@@ -130,6 +130,7 @@ export async function runStack(): Promise<void> {
   const urls = serviceUrls(services);
   const webUi = `${temporal.TEMPORAL_UI_URL}/namespaces/${temporal.TEMPORAL_NAMESPACE}/workflows`;
   const apiUrl = `http://127.0.0.1:${api.API_PORT}`;
+  const consoleUrl = `${apiUrl}/console/`;
   if (format === 'json') {
     // One object for machines; the banner below is for people.
     log.info(
@@ -138,6 +139,7 @@ export async function runStack(): Promise<void> {
         temporal: temporal.TEMPORAL_ADDRESS,
         namespace: temporal.TEMPORAL_NAMESPACE,
         api: apiUrl,
+        console: consoleUrl,
         services: urls,
       },
       'ready',
@@ -148,6 +150,10 @@ export async function runStack(): Promise<void> {
   say(`  Temporal Web UI   ${webUi}`);
   say(`  Temporal gRPC     ${temporal.TEMPORAL_ADDRESS} (namespace ${temporal.TEMPORAL_NAMESPACE})`);
   say(`  Orders API        ${apiUrl}  (GET /healthz, /openapi.json)`);
+  const devTokens = devCredentials(api).includes('API_TOKENS')
+    ? '  (tokens local-approver-token, local-operator-token)'
+    : '';
+  say(`  Operator console  ${consoleUrl}${devTokens}`);
   for (const [name, url] of Object.entries(urls)) say(`  ${name.padEnd(17)} ${url}`);
   say('Ctrl-C stops everything.');
 }

@@ -8,6 +8,7 @@ import type { Client } from '@temporalio/client';
 import pino, { type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { createAuthenticator } from './auth';
+import { registerConsole } from './console';
 import { registerDeadLetters } from './dead-letters';
 import { type ApiConfig, orderPolicy } from './config';
 import type { RouteContext } from './context';
@@ -64,6 +65,7 @@ export function createApp(deps: ApiDeps): Express {
   registerOrderReading(app, ctx);
   registerOrderSteering(app, ctx);
   registerDeadLetters(app, ctx);
+  registerConsole(app, ctx); // the operator console and GET /me (docs/console.md)
 
   app.use(methodNotAllowed(app));
   app.use(unknownRoute);

@@ -14,7 +14,9 @@ export interface ApiMetrics {
 
 function routeOf(req: Request): string {
   const route = req.route as { path?: unknown } | undefined;
-  return typeof route?.path === 'string' ? route.path : 'unmatched';
+  if (typeof route?.path === 'string') return `${req.baseUrl}${route.path}`;
+  // Files served under a mounted router (the console): one label for all, never the file name.
+  return req.baseUrl ? `${req.baseUrl}/*` : 'unmatched';
 }
 
 export function createApiMetrics(registry: Registry): ApiMetrics {

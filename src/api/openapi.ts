@@ -3,6 +3,7 @@
  * describe responses), so the published contract cannot drift from the code.
  */
 import { z } from 'zod';
+import { sessionSchema } from './console';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPES, problemType, type ProblemSlug } from './problem';
 import { REQUEST_ID_HEADER } from './request-log';
 import {
@@ -178,7 +179,7 @@ export function buildOpenApiDocument(): JsonObject {
         'X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer).',
     },
     servers: [{ url: '/' }],
-    tags: [{ name: 'orders' }, { name: 'dead letters' }, { name: 'operations' }],
+    tags: [{ name: 'orders' }, { name: 'dead letters' }, { name: 'session' }, { name: 'operations' }],
     paths: {
       '/orders': {
         post: {
@@ -313,6 +314,21 @@ export function buildOpenApiDocument(): JsonObject {
           },
         },
       },
+      '/me': {
+        get: {
+          summary: 'Who holds this token',
+          description:
+            "The bearer token's identity and role, so a client (the operator console at /console/) offers only " +
+            'the actions the role may take. Any valid token.',
+          operationId: 'whoAmI',
+          tags: ['session'],
+          security: bearer,
+          responses: {
+            '200': json('Session', "The token's identity and role."),
+            ...problems('unauthenticated', 'rate-limited'),
+          },
+        },
+      },
       '/healthz': {
         get: {
           summary: 'Liveness',
@@ -387,6 +403,7 @@ export function buildOpenApiDocument(): JsonObject {
             ['OrderPage', orderPageSchema],
             ['SteeringAccepted', steeringAcceptedSchema],
             ['DrainReport', drainReportSchema],
+            ['Session', sessionSchema],
             ['Problem', problemSchema],
             ['Health', healthSchema],
             ['Readiness', readinessSchema],

@@ -220,6 +220,9 @@ describe('security headers', () => {
     assertNotCacheable(read);
 
     const big = await placeOrder({ items: [{ sku: 'SKU-PIANO', quantity: 2, unitPrice: 250_000 }] });
+    // A read answers once the order's first workflow task has run: then it is waiting for approval.
+    const waiting = await request(h.app).get(`/orders/${big}`).set(bearer(TOKENS.viewer));
+    assert.equal((waiting.body as { status: string }).status, 'AWAITING_APPROVAL');
     const approved = await request(h.app)
       .post(`/orders/${big}/approval`)
       .set(bearer(TOKENS.approver))
@@ -235,6 +238,8 @@ describe('security headers', () => {
     assertNotCacheable(cancelled);
 
     const parked = await placeOrder({ customer: { id: 'cust-parked', email: 'parked@example.com' } });
+    const stuck = await request(h.app).get(`/orders/${parked}`).set(bearer(TOKENS.viewer));
+    assert.equal((stuck.body as { status: string }).status, 'NEEDS_ATTENTION');
     const retried = await request(h.app).post(`/orders/${parked}/retry`).set(bearer(TOKENS.operator)).send({});
     assert.equal(retried.status, 200, JSON.stringify(retried.body));
     assertNotCacheable(retried);
