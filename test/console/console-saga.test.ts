@@ -8,15 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DownstreamBreakers } from '../../src/activities/resilience/circuit-breakers';
-import { loadResilienceConfig } from '../../src/activities/resilience/config';
 import { createApp } from '../../src/api/app';
-import { createOrderWorkers, runWorkers } from '../../src/temporal/workers';
-import { createProductionActivities } from '../../src/worker';
+import { runWorkers } from '../../src/temporal/workers';
 import type { Worker } from '@temporalio/worker';
 import { submitOrder, testConfig, TOKENS } from '../api/harness';
 import { createLocalEnv } from '../harness/temporal';
-import { downstreamConfigFor, setStock, startTestServices, type TestServices } from '../services/harness';
+import { createProductionWorkers } from '../e2e/harness';
+import { setStock, startTestServices, type TestServices } from '../services/harness';
 import {
   browserTestsSkipped,
   card,
@@ -44,17 +42,8 @@ describe('operator console over the real saga', { skip }, () => {
   before(async () => {
     browser = await launchBrowser();
     [env, services] = await Promise.all([createLocalEnv(), startTestServices()]);
-    const taskQueue = `console-saga-${randomUUID()}`;
-    const resilience = loadResilienceConfig({ SLA_ALERT_WEBHOOK_URL: `${services.urls.notifications}/alerts` });
-    workers = await createOrderWorkers({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowsPath: require.resolve('../../src/workflows/order-fulfillment'),
-      activities: createProductionActivities(
-        { downstream: downstreamConfigFor(services), resilience, webUiUrl: 'http://localhost:8233' },
-        new DownstreamBreakers(resilience.breakers),
-      ),
-    });
+    let taskQueue: string;
+    ({ taskQueue, workers } = await createProductionWorkers(env, services));
     running = runWorkers(workers);
     app = createApp({ client: env.client, config: testConfig({ TEMPORAL_TASK_QUEUE: taskQueue }) });
     served = await serve(app);

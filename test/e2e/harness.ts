@@ -8,7 +8,8 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Express } from 'express';
 import { loadResilienceConfig } from '../../src/activities/resilience/config';
 import { DownstreamBreakers } from '../../src/activities/resilience/circuit-breakers';
-import { createOrderWorkers, runWorkers } from '../../src/temporal/workers';
+import type { Worker } from '@temporalio/worker';
+import { createOrderWorkers, runWorkers, type OrderWorkersOptions } from '../../src/temporal/workers';
 import { createApp } from '../../src/api/app';
 import { createProductionActivities } from '../../src/worker';
 import { testConfig } from '../api/harness';
@@ -22,20 +23,33 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
-  const [env, services] = await Promise.all([createTimeSkippingEnv(), startTestServices()]);
-  const taskQueue = `e2e-${randomUUID()}`;
+/**
+ * The worker set as production runs it (workflow, real activities, HTTP clients, breakers) on a
+ * fresh task queue, calling the test services. Not started: run it with runWorkers or runWorkersUntil.
+ */
+export async function createProductionWorkers(
+  env: TestWorkflowEnvironment,
+  services: TestServices,
+  options: { taskQueue?: string; tracing?: OrderWorkersOptions['tracing'] } = {},
+): Promise<{ taskQueue: string; workers: Worker[] }> {
+  const taskQueue = options.taskQueue ?? `e2e-${randomUUID()}`;
   const resilience = loadResilienceConfig({ SLA_ALERT_WEBHOOK_URL: `${services.urls.notifications}/alerts` });
-  const breakers = new DownstreamBreakers(resilience.breakers);
   const workers = await createOrderWorkers({
     connection: env.nativeConnection,
     taskQueue,
     workflowsPath: require.resolve('../../src/workflows/order-fulfillment'),
     activities: createProductionActivities(
       { downstream: downstreamConfigFor(services), resilience, webUiUrl: 'http://localhost:8233' },
-      breakers,
+      new DownstreamBreakers(resilience.breakers),
     ),
+    tracing: options.tracing,
   });
+  return { taskQueue, workers };
+}
+
+export async function startStack(): Promise<Stack> {
+  const [env, services] = await Promise.all([createTimeSkippingEnv(), startTestServices()]);
+  const { taskQueue, workers } = await createProductionWorkers(env, services);
   const running = runWorkers(workers);
   const app = createApp({ client: env.client, config: testConfig({ TEMPORAL_TASK_QUEUE: taskQueue }) });
   return {

@@ -16,16 +16,14 @@ import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import request from 'supertest';
-import { DownstreamBreakers } from '../../src/activities/resilience/circuit-breakers';
-import { loadResilienceConfig } from '../../src/activities/resilience/config';
 import { createApp } from '../../src/api/app';
-import { createOrderWorkers, runWorkersUntil, WORKFLOW_TRACING_MODULE } from '../../src/temporal/workers';
+import { runWorkersUntil, WORKFLOW_TRACING_MODULE } from '../../src/temporal/workers';
 import { startTracing, tracingEnabled, type Tracing } from '../../src/tracing';
 import type { OrderState } from '../../src/workflows/definitions';
-import { createProductionActivities } from '../../src/worker';
 import { sampleOrder, submitOrder, testConfig } from '../api/harness';
+import { createProductionWorkers } from './harness';
 import { createTimeSkippingEnv } from '../harness/temporal';
-import { downstreamConfigFor, setStock, startTestServices, type TestServices } from '../services/harness';
+import { setStock, startTestServices, type TestServices } from '../services/harness';
 
 let env: TestWorkflowEnvironment;
 let services: TestServices;
@@ -44,17 +42,7 @@ async function placeOrder(opts: { client: Client; tracing?: Tracing; exporter?: 
   const sku = `SKU-TRACE-${randomUUID().slice(0, 8).toUpperCase()}`;
   await setStock(services.urls.inventory, sku, 5);
   opts.exporter?.reset(); // the stock set-up is a trace of its own, not the order's
-  const resilience = loadResilienceConfig({ SLA_ALERT_WEBHOOK_URL: `${services.urls.notifications}/alerts` });
-  const workers = await createOrderWorkers({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowsPath: require.resolve('../../src/workflows/order-fulfillment'),
-    activities: createProductionActivities(
-      { downstream: downstreamConfigFor(services), resilience, webUiUrl: 'http://localhost:8233' },
-      new DownstreamBreakers(resilience.breakers),
-    ),
-    tracing: opts.tracing,
-  });
+  const { workers } = await createProductionWorkers(env, services, { taskQueue, tracing: opts.tracing });
   const app = createApp({ client: opts.client, config: testConfig({ TEMPORAL_TASK_QUEUE: taskQueue }) });
   return runWorkersUntil(workers, async () => {
     const res = await submitOrder(app, sampleOrder({ items: [{ sku, quantity: 1, unitPrice: 2_500 }] }));
