@@ -8,14 +8,18 @@ import type { ApprovalDecision, OrderState } from './definitions';
 import { FailureType } from './failures';
 import { now, type OrderRecorder } from './order-recorder';
 import { OrderStatus } from './order-status';
-import { durationMs, type FraudAssessment, type OrderInput } from './order-types';
+import { durationMs, formatMoney, type FraudAssessment, type OrderInput } from './order-types';
 
 /** Why this order needs a human; empty when it does not. */
 export function approvalReasons(input: OrderInput, fraud: FraudAssessment): string[] {
   const { approvalThreshold, fraudReviewBand } = input.policy;
   const reasons: string[] = [];
   if (input.total > approvalThreshold)
-    reasons.push(`total ${input.total} ${input.currency} is above the approval threshold ${approvalThreshold}`);
+    reasons.push(
+      // In the order's currency, as people read it (the policy's threshold is in its minor units too).
+      `total ${formatMoney(input.total, input.currency)} is above the approval threshold ` +
+        formatMoney(approvalThreshold, input.currency),
+    );
   const { low, high } = fraudReviewBand;
   if (fraud.score >= low && fraud.score < high) {
     reasons.push(
