@@ -11,7 +11,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createApp } from '../../src/api/app';
 import { runWorkers } from '../../src/temporal/workers';
 import type { Worker } from '@temporalio/worker';
-import { submitOrder, testConfig, TOKENS } from '../api/harness';
+import { sampleOrder, submitOrder, testConfig, TOKENS } from '../api/harness';
 import { createLocalEnv } from '../harness/temporal';
 import { createProductionWorkers } from '../e2e/harness';
 import { setStock, startTestServices, type TestServices } from '../services/harness';
@@ -59,18 +59,8 @@ describe('operator console over the real saga', { skip }, () => {
   test('an approver approves from the queue and follows the order until it completes', async () => {
     const sku = `SKU-CONSOLE-${randomUUID().slice(0, 8).toUpperCase()}`;
     await setStock(services.urls.inventory, sku, 10);
-    const res = await submitOrder(app, {
-      customer: { id: 'cust-console', email: 'grace@example.com', name: 'Grace Hopper' },
-      items: [{ sku, quantity: 2, unitPrice: 60_000 }],
-      currency: 'EUR',
-      shippingAddress: {
-        name: 'Grace Hopper',
-        line1: '1 Harbour St',
-        city: 'Dublin',
-        postalCode: 'D02 X285',
-        country: 'IE',
-      },
-    });
+    // Above the approval threshold: it waits for a person.
+    const res = await submitOrder(app, sampleOrder({ items: [{ sku, quantity: 2, unitPrice: 60_000 }] }));
     assert.equal(res.status, 202, JSON.stringify(res.body));
     const orderId = (res.body as { orderId: string }).orderId;
 
