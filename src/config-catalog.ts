@@ -7,6 +7,7 @@ import { resilienceSchema } from './activities/resilience/config';
 import { apiSchema } from './api/config';
 import { logSchema, temporalSchema } from './config';
 import { servicesSchema } from './services/config';
+import { workerDeploymentSchema } from './temporal/worker-deployment';
 
 export type Role = 'worker' | 'api' | 'services' | 'setup' | 'stack';
 
@@ -23,6 +24,7 @@ export const CONFIG_SECTIONS: Section[] = [
   { title: 'Orders API', schema: apiSchema, readBy: ['api', 'stack'] },
   { title: 'Downstream systems (worker)', schema: downstreamSchema, readBy: ['worker'] },
   { title: 'Resilience (worker)', schema: resilienceSchema, readBy: ['worker'] },
+  { title: 'Worker deployment (worker)', schema: workerDeploymentSchema, readBy: ['worker'] },
   { title: 'Reference services', schema: servicesSchema, readBy: ['services', 'stack'] },
 ];
 

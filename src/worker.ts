@@ -6,13 +6,15 @@
  * 127.0.0.1:<port>/metrics serves the breaker metrics, the order counts from visibility and the
  * SDK's own metrics (`src/temporal/core-metrics.ts`), as one scrape target. Shuts down gracefully
  * on SIGINT/SIGTERM (the SDK's Runtime handles the signals), letting in-flight activities finish
- * within the grace period.
+ * within the grace period. Every worker is one version of a Worker Deployment (WORKER_DEPLOYMENT_NAME,
+ * WORKER_BUILD_ID), made current on a first deploy (docs/versioning.md).
  */
 import { Client } from '@temporalio/client';
 import type { Logger as SdkLogger, LogLevel, LogMetadata } from '@temporalio/common';
 import type { Logger } from 'pino';
 import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
-import { loadConfig, temporalSchema } from './config';
+import type { NativeConnection } from '@temporalio/worker';
+import { loadConfig, temporalSchema, type TemporalConfig } from './config';
 import { createLogger } from './logger';
 import { connectWorker } from './temporal/connection';
 import { createActivities } from './activities';
@@ -22,7 +24,16 @@ import { BREAKER_NAMES, loadResilienceConfig, type ResilienceConfig } from './ac
 import { createBreakerMetrics, serveMetrics } from './activities/resilience/metrics';
 import { installRuntime, workerExposition } from './temporal/core-metrics';
 import { createOrdersByStatusMetrics, visibilityCount, type CountWorkflows } from './temporal/orders-by-status';
-import { createOrderWorkers, runWorkers } from './temporal/workers';
+import {
+  bootstrapCurrentVersion,
+  canonicalVersion,
+  deploymentVersion,
+  promoteCommand,
+  workerDeploymentOptions,
+  workerDeploymentSchema,
+  type WorkerDeploymentConfig,
+} from './temporal/worker-deployment';
+import { createOrderWorkers, orderTaskQueues, runWorkers } from './temporal/workers';
 import { startTracing } from './tracing';
 
 const PINO_LEVEL = {
@@ -99,6 +110,7 @@ export async function runWorker(): Promise<void> {
   const temporal = loadConfig(temporalSchema);
   const downstream = loadConfig(downstreamSchema);
   const resilience = loadResilienceConfig();
+  const deployment = loadConfig(workerDeploymentSchema);
   const log = createLogger('worker');
   // Before anything touches the Runtime: the SDK (and, forwarded, the native core) log through pino,
   // and core exports its metrics when the worker serves metrics.
@@ -137,22 +149,62 @@ export async function runWorker(): Promise<void> {
     concurrency: resilience.bulkheads,
     common: { shutdownGraceTime: '10s' },
     tracing,
+    deployment: workerDeploymentOptions(deployment),
   });
   log.info(
     {
       taskQueue: temporal.TEMPORAL_TASK_QUEUE,
       namespace: temporal.TEMPORAL_NAMESPACE,
+      deploymentName: deployment.WORKER_DEPLOYMENT_NAME,
+      buildId: deployment.WORKER_BUILD_ID,
       bulkheads: resilience.bulkheads,
       breakers: resilience.breakers,
     },
     'worker started',
   );
+  const stopBootstrap = new AbortController();
+  const bootstrap = deployment.WORKER_DEPLOYMENT_BOOTSTRAP
+    ? bootstrapFirstVersion(connection, temporal, deployment, stopBootstrap.signal, log)
+    : Promise.resolve();
   try {
     await runWorkers(workers);
   } finally {
+    stopBootstrap.abort();
+    await bootstrap;
     await connection.close();
     await metrics?.close();
     await tracing?.shutdown(); // exports the last spans
     log.info('worker stopped');
+  }
+}
+
+/**
+ * Beside the running workers (the server learns of the version from their polls). A failure never
+ * stops the worker: it keeps polling, and an operator can promote the version by hand.
+ */
+async function bootstrapFirstVersion(
+  connection: NativeConnection,
+  temporal: TemporalConfig,
+  deployment: WorkerDeploymentConfig,
+  signal: AbortSignal,
+  log: Logger,
+): Promise<void> {
+  const version = deploymentVersion(deployment);
+  const command = promoteCommand(version, temporal.TEMPORAL_NAMESPACE);
+  try {
+    const result = await bootstrapCurrentVersion(connection, temporal.TEMPORAL_NAMESPACE, version, {
+      log,
+      signal,
+      taskQueues: orderTaskQueues(temporal.TEMPORAL_TASK_QUEUE),
+    });
+    const mine = canonicalVersion(version);
+    if (result.outcome === 'kept' && result.current !== mine && result.ramping !== mine) {
+      log.info({ command }, 'this version gets new orders once ramped or made current (docs/versioning.md)');
+    }
+  } catch (err) {
+    log.warn(
+      { err, command },
+      'could not make this worker deployment version current: it gets no new orders until it is. Run the command by hand',
+    );
   }
 }

@@ -9,7 +9,7 @@ import {
   OpenTelemetryActivityOutboundInterceptor,
   type SerializableSpan,
 } from '@temporalio/interceptors-opentelemetry';
-import { Worker, type NativeConnection, type WorkerOptions } from '@temporalio/worker';
+import { Worker, type NativeConnection, type WorkerDeploymentOptions, type WorkerOptions } from '@temporalio/worker';
 import type { WorkflowInfo } from '@temporalio/workflow';
 import { DEFAULT_BULKHEAD_SIZE } from '../activities/resilience/config';
 import type { Tracing } from '../tracing';
@@ -33,6 +33,12 @@ export interface OrderWorkersOptions {
   common?: Partial<WorkerOptions>;
   /** From `startTracing('worker')`: spans for workflows and activities. Omitted (tracing off): none. */
   tracing?: Pick<Tracing, 'spanProcessor' | 'resource'> | undefined;
+  /**
+   * The deployment version of every worker of the set (`src/temporal/worker-deployment.ts`): the
+   * activity queues are in the same version, so a pinned order's activities run on its version's
+   * code. Omitted: unversioned (the time-skipping test server has no deployments).
+   */
+  deployment?: WorkerDeploymentOptions | undefined;
 }
 
 /**
@@ -74,10 +80,16 @@ function workflowSpanSink(tracing: NonNullable<OrderWorkersOptions['tracing']>) 
   return { export: { fn: (info: WorkflowInfo, spans: SerializableSpan[]) => sink.export.fn(plain(info), spans) } };
 }
 
+/** Every task queue the worker set polls: the order queue and one per downstream. */
+export function orderTaskQueues(taskQueue: string): string[] {
+  return [taskQueue, ...DOWNSTREAMS.map((downstream) => downstreamQueue(taskQueue, downstream))];
+}
+
 export async function createOrderWorkers(opts: OrderWorkersOptions): Promise<Worker[]> {
   const base = {
     connection: opts.connection,
     ...(opts.namespace ? { namespace: opts.namespace } : {}),
+    ...(opts.deployment ? { workerDeploymentOptions: opts.deployment } : {}),
     ...(opts.tracing ? withTracing(opts.common, opts.tracing) : opts.common),
   };
   // The workflow worker also serves activities on the order queue: activities scheduled there by
