@@ -65,7 +65,8 @@ function pick(random: () => number): Scenario {
   return 'happy';
 }
 
-export function planOrders(count: number, seed: number): PlannedOrder[] {
+/** `prefix` names the run in keys and customer ids (`chaos-…`), so its orders are easy to find in the Web UI. */
+export function planOrders(count: number, seed: number, prefix = 'chaos'): PlannedOrder[] {
   const random = seededRandom(seed);
   const run = randomUUID().slice(0, 8);
   return Array.from({ length: count }, (_, i) => {
@@ -73,7 +74,7 @@ export function planOrders(count: number, seed: number): PlannedOrder[] {
     const scenario = i < SCENARIOS.length ? SCENARIOS[i]! : pick(random);
     const sku = STOCKED_SKUS[Math.floor(random() * STOCKED_SKUS.length)]!;
     const request: OrderRequest = {
-      customer: { id: `cust-chaos-${i}`, email: `buyer${i}@example.com` },
+      customer: { id: `cust-${prefix}-${i}`, email: `buyer${i}@example.com` },
       items: [{ sku, quantity: 1 + Math.floor(random() * 3), unitPrice: 1_000 + Math.floor(random() * 4_000) }],
       currency: 'EUR',
       shippingAddress: {
@@ -106,7 +107,7 @@ export function planOrders(count: number, seed: number): PlannedOrder[] {
       case 'happy':
         break;
     }
-    return { key: `chaos-${run}-${String(i).padStart(4, '0')}`, scenario, request };
+    return { key: `${prefix}-${run}-${String(i).padStart(4, '0')}`, scenario, request };
   });
 }
 
@@ -221,4 +222,29 @@ export async function inBatches<T>(
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+}
+
+/** What a steady submission ended with: the accepted orders by id, and the refusals by last HTTP status. */
+export interface Submitted {
+  accepted: Map<string, PlannedOrder>;
+  refused: Record<string, number>;
+}
+
+/**
+ * Submits `plan` at `rate` orders per second from `t0` (16 at most in flight), filling `into`
+ * as answers come, so watchers see each order as soon as it is accepted.
+ */
+export async function submitSteadily(
+  api: OrdersApi,
+  plan: readonly PlannedOrder[],
+  rate: number,
+  t0: number,
+  into: Submitted,
+): Promise<void> {
+  await inBatches(plan, 16, async (order, i) => {
+    await sleep(Math.max(0, t0 + (i * 1000) / rate - Date.now()));
+    const { orderId, lastStatus } = await api.submit(order);
+    if (orderId) into.accepted.set(orderId, order);
+    else into.refused[String(lastStatus ?? 'no answer')] = (into.refused[String(lastStatus ?? 'no answer')] ?? 0) + 1;
+  });
 }

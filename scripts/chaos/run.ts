@@ -11,9 +11,10 @@ import path from 'node:path';
 import type { OrderState } from '../../src/workflows/definitions';
 import { LOST_ANSWER_LOG } from '../../src/services/faults';
 import { OrderStatus } from '../../src/workflows/order-status';
-import { audit, isSettled, readLedgers, type Figures, type FinalView } from './audit';
+import { audit, readLedgers, type Figures, type FinalView } from './audit';
 import { applyBackground, applySettling, BACKGROUND_FAULTS, clearFaults, setFaults, stockUp } from './faults';
-import { inBatches, OrdersApi, planOrders, STOCKED_SKUS, type PlannedOrder } from './orders';
+import { OrdersApi, planOrders, STOCKED_SKUS, submitSteadily, type Submitted } from './orders';
+import { finalViews, OrderWatch, outcomesOf } from './settle';
 import { layout, startStack, type Service } from './stack';
 import { Supervisor } from './supervisor';
 
@@ -76,9 +77,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     await stockUp(stack, STOCKED_SKUS);
 
     const plan = planOrders(o.orders, o.seed);
-    const accepted = new Map<string, PlannedOrder>();
-    const refused: Record<string, number> = {};
-    const latest = new Map<string, OrderState>();
+    const submitted: Submitted = { accepted: new Map(), refused: {} };
+    const { accepted, refused } = submitted;
     const windowMs = (o.orders / o.rate) * 1000;
     o.say(
       `submitting ${o.orders} orders over ${(windowMs / 1000).toFixed(0)} s with background faults on every dependency`,
@@ -87,12 +87,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 
     // The timeline of the chaos, relative to the first submission.
     const t0 = Date.now();
-    const submissions = inBatches(plan, 16, async (order, i) => {
-      await sleep(Math.max(0, t0 + (i * 1000) / o.rate - Date.now()));
-      const { orderId, lastStatus } = await api.submit(order);
-      if (orderId) accepted.set(orderId, order);
-      else refused[String(lastStatus ?? 'no answer')] = (refused[String(lastStatus ?? 'no answer')] ?? 0) + 1;
-    });
+    const submissions = submitSteadily(api, plan, o.rate, t0, submitted);
 
     const at = (fraction: number) => sleep(Math.max(0, t0 + fraction * windowMs - Date.now()));
     let workerRestarts = 0;
@@ -117,70 +112,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     })();
 
     // Approvers and the watch on every order, until all settle or the deadline passes.
-    let deadline = Number.POSITIVE_INFINITY;
-    const decided = new Set<string>();
-    let drained = false;
-    const watch = async () => {
-      for (;;) {
-        await inBatches([...accepted.keys()], 16, async (orderId) => {
-          const known = latest.get(orderId);
-          if (
-            known &&
-            isSettled(known) &&
-            known.status !== OrderStatus.AWAITING_APPROVAL &&
-            known.status !== OrderStatus.NEEDS_ATTENTION
-          )
-            return;
-          const state = await api.state(orderId);
-          if (!state || state === 'missing') return;
-          latest.set(orderId, state);
-          if (state.status === OrderStatus.AWAITING_APPROVAL && !decided.has(orderId)) {
-            decided.add(orderId);
-            // Most approvals are given; one review in three is refused, to take the rejection route too.
-            const reject = accepted.get(orderId)?.scenario === 'review' && orderId.endsWith('3');
-            await api.decide(orderId, reject ? 'reject' : 'approve');
-          }
-        });
-        const states = [...accepted.keys()].map((id) => latest.get(id));
-        const waiting = states.filter((s) => !s || !isSettled(s) || s.status === OrderStatus.AWAITING_APPROVAL).length;
-        const parked = states.filter((s) => s?.status === OrderStatus.NEEDS_ATTENTION).length;
-        if (Number.isFinite(deadline) && waiting === 0 && parked > 0 && !drained) {
-          drained = true;
-          o.say(`${parked} order(s) parked in NEEDS_ATTENTION: draining the dead letters through the API`);
-          await api.drainDeadLetters();
-          continue;
-        }
-        if (Number.isFinite(deadline) && (waiting === 0 || Date.now() > deadline)) return;
-        await sleep(1_000);
-      }
-    };
-    const watching = watch();
+    const watch = new OrderWatch(api, accepted, o.say);
+    const watching = watch.run();
     await Promise.all([submissions, timeline]);
     o.say(
       `${accepted.size} orders accepted; faults off but lost answers (not on ${o.outage}), waiting up to ${o.settleSeconds} s for every order to settle`,
     );
     await applySettling(stack, o.outage);
-    deadline = Date.now() + o.settleSeconds * 1000;
+    watch.settleWithin(o.settleSeconds * 1000);
     await watching;
     await clearFaults(stack);
     sup.assertAlive('temporal', 'services', 'worker', 'api');
 
     // Final reads: every accepted order, and the ledgers.
-    const finals = new Map<string, FinalView>();
-    await inBatches([...accepted.keys()], 16, async (orderId) => {
-      for (let attempt = 0; attempt < 5; attempt++) {
-        const state = await api.state(orderId);
-        if (state) return void finals.set(orderId, state);
-        await sleep(500);
-      }
-      finals.set(orderId, 'unreadable');
-    });
+    const finals = await finalViews(api, [...accepted.keys()]);
     const figures = audit(finals, await readLedgers(stack));
-    const outcomes: Record<string, number> = {};
-    for (const view of finals.values()) {
-      const key = typeof view === 'string' ? view : view.status;
-      outcomes[key] = (outcomes[key] ?? 0) + 1;
-    }
+    const outcomes = outcomesOf(finals);
     const { recoveryMs, backlogClearedMs } = recovery([...finals.values()], PASSED[o.outage], outageStart, outageEnd);
     const lostAnswers = countLostAnswers(sup.logFile('services'));
     failed = false;

@@ -1,8 +1,9 @@
 /**
  * The real stack, as child processes on ports of its own (loopback only, away from the
  * development defaults 3000, 4001–4006, 7233 and 8233): a Temporal dev server on a fresh
- * SQLite file, the reference services on a fresh embedded database, the worker and the API,
- * each via `tsx src/main.ts <role>` with environment overrides.
+ * SQLite file (or a Temporal server already running), the reference services on a fresh
+ * embedded database (or PostgreSQL), the worker(s) and the API, each via
+ * `tsx src/main.ts <role>` with environment overrides.
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
@@ -64,32 +65,53 @@ export interface Stack {
 /** The header the services' operator routes (`/_faults`, `PUT /stock`, the listings) need. */
 export const adminAuth = (stack: Stack) => ({ authorization: `Bearer ${stack.credentials.servicesAdminToken}` });
 
+export interface StackOptions {
+  /**
+   * A Temporal server the caller started (child `temporal`) at `l.temporal`: the stack runs
+   * `setup` against it (namespace, search attributes) instead of starting a dev server.
+   */
+  externalTemporal?: boolean;
+  /** The services' ledgers in this PostgreSQL database instead of an embedded one. */
+  servicesDatabaseUrl?: string;
+  /** Worker processes, named `worker`, `worker-2`, …; 1 by default. */
+  workers?: number;
+}
+
+/** The names of the stack's worker processes. */
+export const workerNames = (count: number) =>
+  Array.from({ length: count }, (_, i) => (i === 0 ? 'worker' : `worker-${i + 1}`));
+
 export async function startStack(
   sup: Supervisor,
   l: Layout,
   dataDir: string,
   say: (m: string) => void,
+  options: StackOptions = {},
 ): Promise<Stack> {
   const temporalAddress = `${HOST}:${l.temporal}`;
-  const cli = await resolveBinary(TEMPORAL_CLI, { log: say });
-  if (!cli) throw new Error('Temporal CLI not found: run `npm run temporal:install` (or set TEMPORAL_CLI_PATH)');
-  const temporalConfig = loadConfig(temporalSchema, { TEMPORAL_ADDRESS: temporalAddress });
-  say(`Temporal dev server on ${temporalAddress} (UI ${HOST}:${l.temporalUi}), state in ${dataDir}`);
-  sup.start({
-    name: 'temporal',
-    command: cli.path,
-    args: devServerArgs({
-      config: temporalConfig,
-      uiPort: l.temporalUi,
-      dbFile: path.join(dataDir, 'temporal.sqlite'),
-    }),
-  });
+  if (!options.externalTemporal) {
+    const cli = await resolveBinary(TEMPORAL_CLI, { log: say });
+    if (!cli) throw new Error('Temporal CLI not found: run `npm run temporal:install` (or set TEMPORAL_CLI_PATH)');
+    const temporalConfig = loadConfig(temporalSchema, { TEMPORAL_ADDRESS: temporalAddress });
+    say(`Temporal dev server on ${temporalAddress} (UI ${HOST}:${l.temporalUi}), state in ${dataDir}`);
+    sup.start({
+      name: 'temporal',
+      command: cli.path,
+      args: devServerArgs({
+        config: temporalConfig,
+        uiPort: l.temporalUi,
+        dbFile: path.join(dataDir, 'temporal.sqlite'),
+      }),
+    });
+  }
 
   const credentials = freshCredentials();
   const serviceEnv = {
     SERVICES_ADMIN_TOKEN: credentials.servicesAdminToken,
     SERVICES_HOST: HOST,
-    SERVICES_DATA_DIR: path.join(dataDir, 'services'),
+    ...(options.servicesDatabaseUrl
+      ? { DATABASE_URL: options.servicesDatabaseUrl }
+      : { SERVICES_DATA_DIR: path.join(dataDir, 'services') }),
     INVENTORY_PORT: String(l.services.inventory),
     PAYMENTS_PORT: String(l.services.payments),
     PRIMARY_CARRIER_PORT: String(l.services.primaryCarrier),
@@ -97,7 +119,9 @@ export async function startStack(
     FRAUD_PORT: String(l.services.fraud),
     NOTIFICATIONS_PORT: String(l.services.notifications),
   };
-  say(`reference services on ${HOST}:${l.services.inventory}–${l.services.notifications}`);
+  say(
+    `reference services on ${HOST}:${l.services.inventory}–${l.services.notifications}, ledgers in ${options.servicesDatabaseUrl ? 'PostgreSQL' : 'an embedded database'}`,
+  );
   sup.start(role('services', serviceEnv));
 
   await sup.waitForPort(HOST, l.temporal, 'temporal', 60_000);
@@ -108,18 +132,21 @@ export async function startStack(
     TEMPORAL_NAMESPACE: 'default',
     TEMPORAL_UI_URL: `http://${HOST}:${l.temporalUi}`,
   };
-  sup.start(
-    role('worker', {
-      ...temporalEnv,
-      INVENTORY_URL: serviceUrl(l, 'inventory'),
-      PAYMENTS_URL: serviceUrl(l, 'payments'),
-      PRIMARY_CARRIER_URL: serviceUrl(l, 'primaryCarrier'),
-      BACKUP_CARRIER_URL: serviceUrl(l, 'backupCarrier'),
-      FRAUD_URL: serviceUrl(l, 'fraud'),
-      NOTIFICATIONS_URL: serviceUrl(l, 'notifications'),
-      SLA_ALERT_WEBHOOK_URL: `${serviceUrl(l, 'notifications')}/alerts`,
-    }),
-  );
+  if (options.externalTemporal) {
+    const code = await sup.runToEnd(role('setup', temporalEnv), 120_000);
+    if (code !== 0) throw new Error(`setup exited with code ${code}; see ${sup.logFile('setup')}`);
+  }
+  const workerEnv = {
+    ...temporalEnv,
+    INVENTORY_URL: serviceUrl(l, 'inventory'),
+    PAYMENTS_URL: serviceUrl(l, 'payments'),
+    PRIMARY_CARRIER_URL: serviceUrl(l, 'primaryCarrier'),
+    BACKUP_CARRIER_URL: serviceUrl(l, 'backupCarrier'),
+    FRAUD_URL: serviceUrl(l, 'fraud'),
+    NOTIFICATIONS_URL: serviceUrl(l, 'notifications'),
+    SLA_ALERT_WEBHOOK_URL: `${serviceUrl(l, 'notifications')}/alerts`,
+  };
+  for (const name of workerNames(options.workers ?? 1)) sup.start({ ...role('worker', workerEnv), name });
 
   sup.start(
     role('api', {

@@ -65,6 +65,17 @@ export class Supervisor {
     return child;
   }
 
+  /** Runs a one-shot child (a setup job) to its end; its exit code, or a throw after `timeoutMs`. */
+  async runToEnd(spec: ChildSpec, timeoutMs: number): Promise<number> {
+    const child = this.start(spec);
+    const exited = this.children.get(spec.name)!.exited;
+    const timer = setTimeout(() => this.signal(spec.name, 'SIGKILL'), timeoutMs);
+    await exited;
+    clearTimeout(timer);
+    if (child.signalCode !== null) throw new Error(`${spec.name} did not finish within ${timeoutMs / 1000} s`);
+    return child.exitCode ?? 1;
+  }
+
   /** Signals the child's whole process group. */
   private signal(name: string, signal: NodeJS.Signals): void {
     const pid = this.children.get(name)?.process.pid;

@@ -14,6 +14,13 @@ import { loadConfig } from '../../src/config';
 import { variablesReadBy, type Role } from '../../src/config-catalog';
 import { PROJECT_ROOT } from '../../src/paths';
 import { servicesSchema } from '../../src/services/config';
+import { workerDeploymentSchema } from '../../src/temporal/worker-deployment';
+import {
+  DYNAMIC_CONFIG_FILE,
+  SETUP_SCHEMA_SCRIPT,
+  serverEnvironment,
+  TEMPORAL_SERVER_VERSION,
+} from '../../scripts/production-shape/temporal-server';
 
 interface ComposeService {
   image?: string;
@@ -21,6 +28,7 @@ interface ComposeService {
   command?: string[];
   environment?: Record<string, string | number>;
   ports?: string[];
+  volumes?: string[];
   depends_on?: string[] | Record<string, { condition: string }>;
 }
 
@@ -143,4 +151,34 @@ test("the services' database is the compose PostgreSQL database", () => {
   assert.equal(temporal.POSTGRES_SEEDS, 'postgresql');
   assert.equal(temporal.POSTGRES_USER, pg.POSTGRES_USER);
   assert.equal(temporal.POSTGRES_PWD, pg.POSTGRES_PASSWORD);
+});
+
+test('the Temporal server is the release and configuration the production-shape run proves', () => {
+  const temporal = services.temporal!;
+  assert.equal(temporal.image, `temporalio/server:${TEMPORAL_SERVER_VERSION}`);
+  assert.equal(services['temporal-schema']!.image, `temporalio/admin-tools:${TEMPORAL_SERVER_VERSION}`);
+  const fake = { port: 5432, url: () => '' };
+  const run = serverEnvironment(fake, 7233);
+  const composeEnv = envOf(temporal);
+  // The same persistence and server settings; only hosts, ports and file paths differ.
+  const local = new Set(['POSTGRES_SEEDS', 'BIND_ON_IP', 'DYNAMIC_CONFIG_FILE_PATH', 'LOG_LEVEL', 'DB_PORT']);
+  for (const [key, value] of Object.entries(run)) {
+    if (local.has(key) || key.endsWith('_PORT')) continue;
+    assert.equal(composeEnv[key], value, `temporal: ${key}`);
+  }
+  assert.equal(composeEnv.POSTGRES_SEEDS, 'postgresql');
+  assert.equal(composeEnv.DB_PORT, '5432');
+  // Both mount or read ops/temporal/dynamicconfig.yaml and run ops/temporal/setup-schema.sh.
+  const mounts = (s: ComposeService) => (s.volumes ?? []).map((v) => v.split(':')[0]);
+  assert.ok(mounts(temporal).includes(`./${path.relative(PROJECT_ROOT, DYNAMIC_CONFIG_FILE)}`));
+  assert.ok(mounts(services['temporal-schema']!).includes(`./${path.relative(PROJECT_ROOT, SETUP_SCHEMA_SCRIPT)}`));
+  const schemaEnv = envOf(services['temporal-schema']!);
+  for (const key of ['DB', 'POSTGRES_SEEDS', 'POSTGRES_USER', 'POSTGRES_PWD', 'DB_PORT'])
+    assert.equal(schemaEnv[key], composeEnv[key], `temporal-schema: ${key}`);
+});
+
+test('the worker runs as a version of the Worker Deployment', () => {
+  const worker = loadConfig(workerDeploymentSchema, envOf(services.worker!));
+  assert.equal(worker.WORKER_DEPLOYMENT_NAME, 'order-fulfillment');
+  assert.ok(worker.WORKER_BUILD_ID);
 });
