@@ -239,5 +239,7 @@ export async function runReplay(args: string[] = process.argv.slice(3)): Promise
     if (summary.ok !== total) process.exitCode = 1;
   } finally {
     await client.connection.close();
+    // A Runtime that never ran a replay worker is never idle-shut: without this the command would not exit.
+    await Runtime.instance().shutdown();
   }
 }
