@@ -10,18 +10,12 @@
  */
 import { parseArgs } from 'node:util';
 import { totalOf } from './chaos/audit';
+import { numberOption } from './chaos/options';
 import { printReport } from './chaos/report';
 import { runChaos } from './chaos/run';
 import { SERVICES, type Service } from './chaos/stack';
 
 const say = (m: string) => process.stdout.write(`[chaos] ${m}\n`);
-
-function number(value: string | undefined, fallback: number, name: string, min = 0): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min) throw new Error(`--${name} expects a number ≥ ${min} (got ${value})`);
-  return n;
-}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -41,14 +35,14 @@ async function main(): Promise<number> {
   const outage = (values.outage ?? 'payments') as Service;
   if (!SERVICES.includes(outage)) throw new Error(`--outage expects one of ${SERVICES.join(', ')}`);
   const report = await runChaos({
-    orders: number(values.orders, 300, 'orders', 1),
-    rate: number(values.rate, 10, 'rate', 0.1),
+    orders: numberOption(values.orders, 300, 'orders', 1),
+    rate: numberOption(values.rate, 10, 'rate', 0.1),
     outage,
-    outageSeconds: number(values['outage-seconds'], 20, 'outage-seconds'),
-    workerDownSeconds: number(values['worker-down-seconds'], 3, 'worker-down-seconds'),
-    settleSeconds: number(values['settle-seconds'], 240, 'settle-seconds', 1),
-    basePort: number(values['base-port'], 17_230, 'base-port', 1024),
-    seed: number(values.seed, 1, 'seed'),
+    outageSeconds: numberOption(values['outage-seconds'], 20, 'outage-seconds'),
+    workerDownSeconds: numberOption(values['worker-down-seconds'], 3, 'worker-down-seconds'),
+    settleSeconds: numberOption(values['settle-seconds'], 240, 'settle-seconds', 1),
+    basePort: numberOption(values['base-port'], 17_230, 'base-port', 1024),
+    seed: numberOption(values.seed, 1, 'seed'),
     keep: values.keep ?? false,
     say,
   });

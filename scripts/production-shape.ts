@@ -12,16 +12,10 @@
  */
 import { parseArgs } from 'node:util';
 import { FIGURE_LABELS, totalOf, type Figures } from './chaos/audit';
+import { numberOption } from './chaos/options';
 import { runProductionShape, type ProductionShapeReport } from './production-shape/run';
 
 const say = (m: string) => process.stdout.write(`[production-shape] ${m}\n`);
-
-function number(value: string | undefined, fallback: number, name: string, min = 0): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < min) throw new Error(`--${name} expects a number ≥ ${min} (got ${value})`);
-  return n;
-}
 
 function print(report: ProductionShapeReport): void {
   const seconds = (ms: number | null) => (ms === null ? 'n/a' : `${(ms / 1000).toFixed(1)} s`);
@@ -61,13 +55,13 @@ async function main(): Promise<number> {
     strict: true,
   });
   const report = await runProductionShape({
-    orders: number(values.orders, 120, 'orders', 1),
-    rate: number(values.rate, 4, 'rate', 0.1),
-    serverDownSeconds: number(values['server-down-seconds'], 5, 'server-down-seconds'),
-    workerDownSeconds: number(values['worker-down-seconds'], 10, 'worker-down-seconds'),
-    settleSeconds: number(values['settle-seconds'], 180, 'settle-seconds', 1),
-    basePort: number(values['base-port'], 17_330, 'base-port', 1024),
-    seed: number(values.seed, 1, 'seed'),
+    orders: numberOption(values.orders, 120, 'orders', 1),
+    rate: numberOption(values.rate, 4, 'rate', 0.1),
+    serverDownSeconds: numberOption(values['server-down-seconds'], 5, 'server-down-seconds'),
+    workerDownSeconds: numberOption(values['worker-down-seconds'], 10, 'worker-down-seconds'),
+    settleSeconds: numberOption(values['settle-seconds'], 180, 'settle-seconds', 1),
+    basePort: numberOption(values['base-port'], 17_330, 'base-port', 1024),
+    seed: numberOption(values.seed, 1, 'seed'),
     keep: values.keep ?? false,
     say,
   });

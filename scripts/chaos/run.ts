@@ -6,8 +6,6 @@
  * time. Always stops every child process.
  */
 import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { OrderState } from '../../src/workflows/definitions';
 import { LOST_ANSWER_LOG } from '../../src/services/faults';
 import { OrderStatus } from '../../src/workflows/order-status';
@@ -15,8 +13,8 @@ import { audit, readLedgers, type Figures, type FinalView } from './audit';
 import { applyBackground, applySettling, BACKGROUND_FAULTS, clearFaults, setFaults, stockUp } from './faults';
 import { OrdersApi, planOrders, STOCKED_SKUS, submitSteadily, type Submitted } from './orders';
 import { finalViews, OrderWatch, outcomesOf } from './settle';
+import { inRunFolder } from './options';
 import { layout, startStack, type Service } from './stack';
-import { Supervisor } from './supervisor';
 
 export interface ChaosOptions {
   orders: number;
@@ -67,10 +65,7 @@ const PASSED: Record<Service, OrderStatus> = {
 
 export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const started = Date.now();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'order-saga-chaos-'));
-  const sup = new Supervisor(path.join(dataDir, 'logs'), o.say);
-  let failed = true;
-  try {
+  return inRunFolder('order-saga-chaos-', o, async (sup, dataDir) => {
     const l = layout(o.basePort);
     const stack = await startStack(sup, l, dataDir, o.say);
     const api = new OrdersApi(stack.apiUrl, stack.credentials);
@@ -130,7 +125,6 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     const outcomes = outcomesOf(finals);
     const { recoveryMs, backlogClearedMs } = recovery([...finals.values()], PASSED[o.outage], outageStart, outageEnd);
     const lostAnswers = countLostAnswers(sup.logFile('services'));
-    failed = false;
     return {
       figures,
       submitted: plan.length,
@@ -144,11 +138,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       durationMs: Date.now() - started,
       dataDir,
     };
-  } finally {
-    await sup.stopAll();
-    if (!failed && !o.keep) fs.rmSync(dataDir, { recursive: true, force: true });
-    else o.say(`data and logs kept in ${dataDir}`);
-  }
+  });
 }
 
 /** The services log one warning per answer they drop on purpose, with the service's name. */

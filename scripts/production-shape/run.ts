@@ -6,14 +6,13 @@
  * audited against the saga's invariant. Always stops every child process.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { audit, readLedgers, type Figures } from '../chaos/audit';
 import { stockUp } from '../chaos/faults';
 import { OrdersApi, planOrders, STOCKED_SKUS, submitSteadily, type Submitted } from '../chaos/orders';
 import { finalViews, OrderWatch, outcomesOf } from '../chaos/settle';
+import { inRunFolder } from '../chaos/options';
 import { layout, startStack, workerNames } from '../chaos/stack';
-import { Supervisor } from '../chaos/supervisor';
 import { ORDERS_DATABASE, startPostgres } from './postgres';
 import {
   ensureTemporalServer,
@@ -59,11 +58,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export async function runProductionShape(o: ProductionShapeOptions): Promise<ProductionShapeReport> {
   const started = Date.now();
   const build = await ensureTemporalServer(o.say);
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'order-saga-production-shape-'));
-  fs.chmodSync(dataDir, 0o755); // the postgres user reaches its folder inside
-  const sup = new Supervisor(path.join(dataDir, 'logs'), o.say);
-  let failed = true;
-  try {
+  return inRunFolder('order-saga-production-shape-', o, async (sup, dataDir) => {
+    fs.chmodSync(dataDir, 0o755); // the postgres user reaches its folder inside
     // The app's ports as in the chaos run; Temporal's dozen ports and PostgreSQL's above them.
     const l = { ...layout(o.basePort), temporal: o.basePort + 30 };
     const pg = await startPostgres(sup, path.join(dataDir, 'pg'), o.basePort + 50);
@@ -125,7 +121,6 @@ export async function runProductionShape(o: ProductionShapeOptions): Promise<Pro
       typeof v === 'string' ? [] : v.transitions.filter((t) => t.to === 'COMPLETED').map((t) => Date.parse(t.at)),
     );
     const afterRestart = completions.filter((t) => t >= restartedAt);
-    failed = false;
     return {
       serverVersion: TEMPORAL_SERVER_VERSION,
       figures,
@@ -139,9 +134,5 @@ export async function runProductionShape(o: ProductionShapeOptions): Promise<Pro
       durationMs: Date.now() - started,
       dataDir,
     };
-  } finally {
-    await sup.stopAll();
-    if (!failed && !o.keep) fs.rmSync(dataDir, { recursive: true, force: true });
-    else o.say(`data and logs kept in ${dataDir}`);
-  }
+  });
 }

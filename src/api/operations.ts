@@ -7,7 +7,8 @@ import type { Registry } from 'prom-client';
 import { requireMachineToken } from './auth';
 import type { RouteContext } from './context';
 import { Problem } from './problem';
-import { GRPC_NOT_FOUND, grpcCode, RETRY_AFTER_SECONDS } from './temporal-errors';
+import { GRPC_NOT_FOUND } from '../temporal/connection';
+import { grpcCode, RETRY_AFTER_SECONDS } from './temporal-errors';
 
 export function registerOperations(app: Express, ctx: RouteContext, registry: Registry, openApiDocument: object): void {
   const { config, gateway } = ctx;

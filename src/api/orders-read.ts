@@ -12,7 +12,8 @@ import type { OrderReading } from './orders-gateway';
 import { Problem } from './problem';
 import { ORDER_STATE_FIELDS, type orderReadSchema } from './response-schemas';
 import { fieldErrors, listOrdersQuerySchema, orderIdParam } from './schemas';
-import { GRPC_INVALID_ARGUMENT, grpcCode } from './temporal-errors';
+import { GRPC_INVALID_ARGUMENT } from '../temporal/connection';
+import { grpcCode } from './temporal-errors';
 import { decodeCursor, encodeCursor, ordersQuery } from './visibility-query';
 
 export function registerOrderReading(app: Express, ctx: RouteContext): void {

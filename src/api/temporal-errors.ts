@@ -9,18 +9,18 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import {
+  GRPC_CANCELLED,
+  GRPC_DEADLINE_EXCEEDED,
+  GRPC_RESOURCE_EXHAUSTED,
+  GRPC_UNAVAILABLE,
+} from '../temporal/connection';
 import { Problem } from './problem';
 
 /** Seconds a client should wait before retrying when Temporal is out of reach. */
 export const RETRY_AFTER_SECONDS = 5;
 
-/** gRPC status codes (grpc.io/docs/guides/status-codes) that mean "try again later". */
-const GRPC_CANCELLED = 1;
-const GRPC_DEADLINE_EXCEEDED = 4;
-const GRPC_RESOURCE_EXHAUSTED = 8;
-const GRPC_UNAVAILABLE = 14;
-export const GRPC_INVALID_ARGUMENT = 3;
-export const GRPC_NOT_FOUND = 5;
+/** gRPC status codes that mean "try again later". */
 const UNAVAILABLE_CODES = new Set([GRPC_CANCELLED, GRPC_DEADLINE_EXCEEDED, GRPC_RESOURCE_EXHAUSTED, GRPC_UNAVAILABLE]);
 
 export function unavailable(detail = 'Temporal could not be reached in time. Retry shortly.'): Problem {

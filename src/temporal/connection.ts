@@ -7,6 +7,15 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
 import type { TemporalConfig } from '../config';
 
+/** gRPC status codes (grpc.io/docs/guides/status-codes) the app tells apart in Temporal's answers. */
+export const GRPC_CANCELLED = 1;
+export const GRPC_INVALID_ARGUMENT = 3;
+export const GRPC_DEADLINE_EXCEEDED = 4;
+export const GRPC_NOT_FOUND = 5;
+export const GRPC_ALREADY_EXISTS = 6;
+export const GRPC_RESOURCE_EXHAUSTED = 8;
+export const GRPC_UNAVAILABLE = 14;
+
 function connectConfig(config: TemporalConfig) {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;

@@ -2,16 +2,12 @@ import type { Connection } from '@temporalio/client';
 import { isGrpcServiceError } from '@temporalio/client';
 import { msToTs } from '@temporalio/common';
 import { loadConfig, temporalSchema } from '../config';
-import { connect } from './connection';
+import { connect, GRPC_ALREADY_EXISTS, GRPC_NOT_FOUND } from './connection';
 import { waitUntilReachable } from './dev-server';
 import { registerSearchAttributes } from './search-attributes';
 
 /** How long a self-hosted cluster keeps a closed order's history: a week to look into it in the Web UI. */
 export const NAMESPACE_RETENTION = '7 days';
-
-/** gRPC status codes (grpc.io/docs/guides/status-codes). */
-const GRPC_NOT_FOUND = 5;
-const GRPC_ALREADY_EXISTS = 6;
 
 /**
  * Registers `namespace` when the cluster does not have it (a new self-hosted cluster has only

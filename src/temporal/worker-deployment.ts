@@ -11,6 +11,7 @@ import type { WorkerDeploymentVersion } from '@temporalio/common';
 import type { WorkerDeploymentOptions } from '@temporalio/worker';
 import { z } from 'zod';
 import { boolFlag } from '../config';
+import { GRPC_NOT_FOUND } from './connection';
 
 // Stricter than the server (which refuses a '.' in a deployment name, a leading '__' and more
 // than 480 characters): names that are safe unquoted in shells, URLs and `temporal` commands.
@@ -45,8 +46,10 @@ export function deploymentVersion(config: WorkerDeploymentConfig): WorkerDeploym
 }
 
 /**
- * Versioned workers, PINNED by default: an order runs to its end on the code that started it
- * (the workflow declares it too), unless an operator moves it.
+ * Versioned workers, PINNED by default: an order awaiting approval for days runs to its end on the
+ * code that started it, unless an operator moves it; a change that must reach running orders is a
+ * patch (docs/versioning.md). Set here, not in the workflow: the server refuses a versioning
+ * behavior sent by an unversioned worker (the tests, replays).
  */
 export function workerDeploymentOptions(config: WorkerDeploymentConfig): WorkerDeploymentOptions {
   return { useWorkerVersioning: true, version: deploymentVersion(config), defaultVersioningBehavior: 'PINNED' };
@@ -106,8 +109,6 @@ function routingDecided(routing: RoutingConfig | null | undefined): boolean {
     routing.rampingVersionChangedTime,
   );
 }
-
-const GRPC_NOT_FOUND = 5;
 
 /**
  * First deploy: versioned workers only receive tasks of their own version, and a deployment with

@@ -23,8 +23,6 @@ import {
   isCancellation,
   patched,
   setHandler,
-  setWorkflowOptions,
-  workflowInfo,
 } from '@temporalio/workflow';
 import { ApprovalGate, approvalReasons } from './approval-gate';
 import { CompensationStack } from './compensation';
@@ -137,14 +135,6 @@ export async function orderFulfillment(input: OrderInput): Promise<OrderState> {
   });
   return finish(order, watchdog);
 }
-
-// An order awaiting approval for days stays on the code that started it: new code reaches new
-// orders; a change that must reach running ones is a patch (docs/versioning.md). Declared only on a
-// versioned worker: the server refuses a behavior from an unversioned one (tests, replays).
-setWorkflowOptions(
-  () => ({ versioningBehavior: workflowInfo().currentDeploymentVersion?.deploymentName ? 'PINNED' : undefined }),
-  orderFulfillment,
-);
 
 // ---- Requests to the downstreams, built from the order -------------------------------------
 
