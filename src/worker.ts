@@ -1,7 +1,10 @@
 /**
  * The worker process: the order workflows on the order task queue, and every downstream's
  * activities on its own queue with its own concurrency limit (the bulkheads), all sharing one
- * set of circuit breakers in front of the HTTP clients (`src/activities/resilience`).
+ * set of circuit breakers in front of the HTTP clients (`src/activities/resilience`). An open
+ * breaker probes its downstream's /healthz; when the downstream is back (a healthy probe, or the
+ * breaker closing), the activities waiting out a retry delay for it are run at once through
+ * Temporal's ResetActivity (`src/temporal/backoff-release.ts`).
  * Logs are JSON (pino), the SDK's and the native core's included. With WORKER_METRICS_PORT set,
  * 127.0.0.1:<port>/metrics serves the breaker metrics, the order counts from visibility and the
  * SDK's own metrics (`src/temporal/core-metrics.ts`), as one scrape target. Shuts down gracefully
@@ -21,7 +24,9 @@ import { createActivities } from './activities';
 import { createHttpPorts, createWebhookAlerts, downstreamSchema, type DownstreamConfig } from './activities/clients';
 import { DownstreamBreakers, withCircuitBreakers } from './activities/resilience/circuit-breakers';
 import { BREAKER_NAMES, loadResilienceConfig, type ResilienceConfig } from './activities/resilience/config';
-import { createBreakerMetrics, serveMetrics } from './activities/resilience/metrics';
+import { healthUrls } from './activities/resilience/health-probes';
+import { createBackoffReleaseMetrics, createBreakerMetrics, serveMetrics } from './activities/resilience/metrics';
+import { BackoffRelease } from './temporal/backoff-release';
 import { installRuntime, workerExposition } from './temporal/core-metrics';
 import { createOrdersByStatusMetrics, visibilityCount, type CountWorkflows } from './temporal/orders-by-status';
 import {
@@ -124,19 +129,31 @@ export async function runWorker(): Promise<void> {
 
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const breakers = new DownstreamBreakers(resilience.breakers, {
-    logger: createLogger('circuit-breakers'),
-    metrics: createBreakerMetrics(registry, BREAKER_NAMES),
-  });
+  // Aborted when the workers have stopped: ends the breakers' probes and any backoff release.
+  const stopping = new AbortController();
+  const breakers = new DownstreamBreakers(
+    resilience.breakers,
+    { logger: createLogger('circuit-breakers'), metrics: createBreakerMetrics(registry, BREAKER_NAMES) },
+    { urls: healthUrls(downstream), timeoutMs: resilience.probeTimeoutMs, signal: stopping.signal },
+  );
 
   // Off unless OTEL_* names an exporter (src/tracing.ts).
   const tracing = startTracing('worker');
   const connection = await connectWorker(temporal);
+  const client = new Client({ connection, namespace: temporal.TEMPORAL_NAMESPACE });
+  const release = new BackoffRelease({
+    client,
+    taskQueue: temporal.TEMPORAL_TASK_QUEUE,
+    logger: createLogger('backoff-release'),
+    metrics: createBackoffReleaseMetrics(registry, BREAKER_NAMES),
+    signal: stopping.signal,
+  });
+  breakers.onRecovered(release.request);
   const metrics =
     resilience.metricsPort === undefined || coreMetricsUrl === undefined
       ? null
       : await serveWorkerMetrics(registry, resilience.metricsPort, coreMetricsUrl, {
-          count: visibilityCount(new Client({ connection, namespace: temporal.TEMPORAL_NAMESPACE })),
+          count: visibilityCount(client),
           log,
         });
   if (metrics) log.info({ url: `http://127.0.0.1:${metrics.port}/metrics` }, 'serving worker metrics');
@@ -169,8 +186,10 @@ export async function runWorker(): Promise<void> {
   try {
     await runWorkers(workers);
   } finally {
+    stopping.abort();
     stopBootstrap.abort();
     await bootstrap;
+    await release.settled();
     await connection.close();
     await metrics?.close();
     await tracing?.shutdown(); // exports the last spans

@@ -65,13 +65,17 @@ function pick(random: () => number): Scenario {
   return 'happy';
 }
 
-/** `prefix` names the run in keys and customer ids (`chaos-…`), so its orders are easy to find in the Web UI. */
-export function planOrders(count: number, seed: number, prefix = 'chaos'): PlannedOrder[] {
+/**
+ * `prefix` names the run in keys and customer ids (`chaos-…`), so its orders are easy to find in
+ * the Web UI. `only` plans every order as that one scenario instead of the mix (the benchmark's
+ * happy-path orders).
+ */
+export function planOrders(count: number, seed: number, prefix = 'chaos', only?: Scenario): PlannedOrder[] {
   const random = seededRandom(seed);
   const run = randomUUID().slice(0, 8);
   return Array.from({ length: count }, (_, i) => {
     // One of each scenario first, so even a short run takes every route.
-    const scenario = i < SCENARIOS.length ? SCENARIOS[i]! : pick(random);
+    const scenario = only ?? (i < SCENARIOS.length ? SCENARIOS[i]! : pick(random));
     const sku = STOCKED_SKUS[Math.floor(random() * STOCKED_SKUS.length)]!;
     const request: OrderRequest = {
       customer: { id: `cust-${prefix}-${i}`, email: `buyer${i}@example.com` },

@@ -75,6 +75,8 @@ export interface StackOptions {
   servicesDatabaseUrl?: string;
   /** Worker processes, named `worker`, `worker-2`, …; 1 by default. */
   workers?: number;
+  /** Extra environment of the API process (e.g. the benchmark lifts the per-credential rate limits). */
+  apiEnv?: Record<string, string>;
 }
 
 /** The names of the stack's worker processes. */
@@ -155,6 +157,7 @@ export async function startStack(
       API_PORT: String(l.api),
       API_SIGNING_SECRETS: credentials.signingSecret,
       API_TOKENS: `${credentials.approverToken}:approver:chaos-approver,${credentials.operatorToken}:operator:chaos-operator`,
+      ...options.apiEnv,
     }),
   );
   const apiUrl = `http://${HOST}:${l.api}`;

@@ -87,6 +87,11 @@ export class Supervisor {
     }
   }
 
+  /** The running child's pid (its process group's id too), for sampling its CPU and memory; undefined when not running. */
+  pid(name: string): number | undefined {
+    return this.alive(name) ? this.children.get(name)?.process.pid : undefined;
+  }
+
   alive(name: string): boolean {
     const child = this.children.get(name)?.process;
     return Boolean(child && child.exitCode === null && child.signalCode === null);

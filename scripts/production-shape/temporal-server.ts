@@ -14,6 +14,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Connection } from '@temporalio/client';
 import { PROJECT_ROOT, TEMPORAL_CACHE_DIR } from '../../src/paths';
+import { DYNAMIC_CONFIG_FILE } from '../../src/temporal/dev-server';
 import type { Supervisor } from '../chaos/supervisor';
 import { PG_PASSWORD, PG_USER, type Postgres } from './postgres';
 
@@ -25,7 +26,6 @@ const MODULE = 'go.temporal.io/server';
 /** grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING */
 const SERVING = 1;
 
-export const DYNAMIC_CONFIG_FILE = path.join(PROJECT_ROOT, 'ops', 'temporal', 'dynamicconfig.yaml');
 export const SETUP_SCHEMA_SCRIPT = path.join(PROJECT_ROOT, 'ops', 'temporal', 'setup-schema.sh');
 
 export interface TemporalServerBuild {

@@ -78,11 +78,12 @@ export function createActivities(deps: ActivityDeps) {
       );
     const { attempt } = ctx.info;
     const key = (s: OrderStep) => stepKey(workflowId, s);
-    // Heartbeats carry cancellation to us; the SDK throttles them, so ticking often is cheap.
+    // Heartbeats carry cancellation to us, and tell Temporal a slow call is still alive. The
+    // first one is due a third of the heartbeat timeout in: most calls have answered by then,
+    // and a heartbeat is a write on the server (one per step, were it sent at once).
     const every = ctx.info.heartbeatTimeoutMs ? Math.max(100, Math.floor(ctx.info.heartbeatTimeoutMs / 3)) : 0;
     const ticker = every > 0 ? setInterval(() => ctx.heartbeat({ step, attempt }), every) : undefined;
     try {
-      if (every > 0) ctx.heartbeat({ step, attempt });
       const result = await fn({ idempotencyKey: key(step), signal: ctx.cancellationSignal }, key);
       return { ...result, attempt };
     } catch (err) {

@@ -3,7 +3,10 @@
  * limited, hung, down, or lose its answers without restarting it. Off by default; set over HTTP:
  *   GET /_faults · PUT /_faults {…} (replaces the settings; omitted fields = off) · DELETE /_faults
  * with the admin token (`createServiceApp` guards everything under /_faults).
- * Applies to business endpoints only: /healthz, /_faults and the audit listings are never faulted.
+ * Applies to business endpoints, and an `outage` to /healthz too: a service that is down is down
+ * for its health check (503, or the connection dropped), which is what the worker's breaker probes
+ * see. Latency, error, rate-limit, hang and lost-answer faults leave /healthz healthy (a sick
+ * service still answers its health check). /_faults and the audit listings are never faulted.
  * Rates are probabilities per request (Math.random); 0 and 1 are deterministic.
  */
 import { Router, type Request, type RequestHandler, type Response } from 'express';
@@ -33,7 +36,10 @@ export const faultSettingsSchema = z.strictObject({
    * then the connection is dropped instead of sending the response.
    */
   lostAnswerRate: rate.default(0),
-  /** `unavailable`: every business request gets 503; `reset`: the connection is dropped without an answer. */
+  /**
+   * `unavailable`: every business request, and /healthz, gets 503; `reset`: their connection is
+   * dropped without an answer.
+   */
   outage: z.enum(['none', 'unavailable', 'reset']).default('none'),
 });
 export type FaultSettings = z.output<typeof faultSettingsSchema>;
@@ -88,19 +94,33 @@ export class FaultController {
     return probability > 0 && this.random() < probability;
   }
 
+  /** Answers for the service while an outage is on (a dropped connection or a 503); false: no outage. */
+  private outage(res: Response): boolean {
+    const { outage } = this.current;
+    if (outage === 'reset') {
+      res.socket?.destroy();
+      return true;
+    }
+    if (outage === 'unavailable') {
+      const { status, body } = rejection(503, 'outage', 'service unavailable (injected outage)');
+      res.status(status).json(body);
+      return true;
+    }
+    return false;
+  }
+
+  /** Middleware placed in front of /healthz: only an outage reaches the health check. */
+  healthMiddleware(): RequestHandler {
+    return (_req, res, next) => {
+      if (!this.outage(res)) next();
+    };
+  }
+
   /** Middleware placed in front of the business routes. */
   middleware(): RequestHandler {
     return async (req, res, next) => {
       const faults = this.current;
-      if (faults.outage === 'reset') {
-        res.socket?.destroy();
-        return;
-      }
-      if (faults.outage === 'unavailable') {
-        const { status, body } = rejection(503, 'outage', 'service unavailable (injected outage)');
-        res.status(status).json(body);
-        return;
-      }
+      if (this.outage(res)) return;
       if (faults.latencyMs > 0) await sleep(faults.latencyMs);
       if (this.roll(faults.rateLimitRate)) {
         const { status, body } = rejection(429, 'rate_limited', 'too many requests (injected)');

@@ -1,13 +1,15 @@
 /**
  * The local Temporal dev server (`temporal server start-dev`), persisted to SQLite in the
- * project cache so orders survive a restart of the stack.
+ * project cache so orders survive a restart of the stack, and configured like the production
+ * server: the dynamic config of ops/temporal/dynamicconfig.yaml is passed to it value by value.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { loadConfig, temporalSchema, type TemporalConfig } from '../config';
-import { TEMPORAL_CACHE_DIR } from '../paths';
+import { parse } from 'yaml';
+import { PROJECT_ROOT, TEMPORAL_CACHE_DIR } from '../paths';
 import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/definitions';
 import { resolveBinary, TEMPORAL_CLI } from './binaries';
 
@@ -45,6 +47,25 @@ export function isReachable(address: string, timeoutMs = 1000): Promise<boolean>
   });
 }
 
+/** The server's dynamic configuration, one file for every way the stack runs a server (compose, production shape, dev). */
+export const DYNAMIC_CONFIG_FILE = path.join(PROJECT_ROOT, 'ops', 'temporal', 'dynamicconfig.yaml');
+
+/**
+ * The dynamic config file as `--dynamic-config-value KEY=JSON` flags: the dev server takes no
+ * file, so each key's unconstrained value goes on the command line. A constrained value
+ * (per namespace, per task queue) has no flag form and is refused rather than dropped.
+ */
+type DynamicConfig = Record<string, { value: unknown; constraints?: object }[]>;
+
+export function dynamicConfigArgs(file = DYNAMIC_CONFIG_FILE): string[] {
+  const config = (parse(fs.readFileSync(file, 'utf8')) ?? {}) as DynamicConfig;
+  return Object.entries(config).flatMap(([key, values]) => {
+    if (values.length !== 1 || values[0]!.constraints)
+      throw new Error(`${file}: ${key} has constrained values, which the dev server cannot take`);
+    return ['--dynamic-config-value', `${key}=${JSON.stringify(values[0]!.value)}`];
+  });
+}
+
 export interface DevServerOptions {
   config: TemporalConfig;
   uiPort?: number;
@@ -68,7 +89,7 @@ export function devServerArgs({
     String(uiPort),
   ];
   args.push('--db-filename', dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal');
-  args.push('--log-level', 'warn');
+  args.push('--log-level', 'warn', ...dynamicConfigArgs());
   if (config.TEMPORAL_NAMESPACE !== 'default') args.push('--namespace', config.TEMPORAL_NAMESPACE);
   for (const key of ORDER_SEARCH_ATTRIBUTES) args.push('--search-attribute', `${key.name}=${CLI_TYPE_NAMES[key.type]}`);
   return args;

@@ -19,4 +19,10 @@ export const Patches = {
    * which could complete an order on a voided shipment, or refund one both carriers could ship).
    */
   stayOnAlternative: 'stay-on-alternative',
+  /**
+   * Steps that do not depend on each other run together: fraud scoring starts with the stock
+   * reservation (read once the stock is locked), the customer mail with the stock commit. One id
+   * for both, shipped together: each patch is a marker and a search-attribute upsert per order.
+   */
+  concurrentSteps: 'concurrent-steps',
 } as const;

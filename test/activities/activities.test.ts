@@ -190,9 +190,18 @@ test('cancelling the activity aborts the call in flight, and it heartbeats while
   let heartbeats = 0;
   env.on('heartbeat', () => heartbeats++);
   const pending = run('dispatchShipment', { orderId: workflowId, address, items: lines });
-  await new Promise((r) => setTimeout(r, 700));
+  // Heartbeats are due every third of the 1 s heartbeat timeout: two by now.
+  await new Promise((r) => setTimeout(r, 900));
   env.cancel();
   await assert.rejects(pending);
   assert.ok(heartbeats >= 2, `${heartbeats} heartbeats`);
   assert.equal(fakes.primaryCarrier.shipments.size, 0);
+});
+
+test('a call that answers before the first heartbeat is due sends none (a heartbeat is a server write)', async () => {
+  const { env, run } = harness();
+  let heartbeats = 0;
+  env.on('heartbeat', () => heartbeats++);
+  await run('reserveInventory', { orderId: workflowId, items: lines });
+  assert.equal(heartbeats, 0);
 });

@@ -12,6 +12,7 @@ import type { Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { loadConfig } from '../../src/config';
 import { executableOption, resolveBinary, TEMPORAL_CLI } from '../../src/temporal/binaries';
+import { dynamicConfigArgs } from '../../src/temporal/dev-server';
 import { workerDeploymentOptions, workerDeploymentSchema } from '../../src/temporal/worker-deployment';
 import { createOrderWorkers, orderTaskQueues, runWorkers } from '../../src/temporal/workers';
 import { ORDER_SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
@@ -45,6 +46,7 @@ export async function createDeploymentEnv(): Promise<TestWorkflowEnvironment> {
       searchAttributes: [...ORDER_SEARCH_ATTRIBUTES],
       ip: '127.0.0.1',
       extraArgs: [
+        ...dynamicConfigArgs(),
         ...fast('VersionDrainageStatusRefreshInterval'),
         ...fast('VersionDrainageStatusVisibilityGracePeriod'),
       ],

@@ -10,13 +10,13 @@ import { parse } from 'yaml';
 import { downstreamSchema } from '../../src/activities/clients/config';
 import { apiSchema } from '../../src/api/config';
 import { COMMANDS } from '../../src/commands';
-import { loadConfig } from '../../src/config';
+import { loadConfig, temporalSchema } from '../../src/config';
 import { variablesReadBy, type Role } from '../../src/config-catalog';
 import { PROJECT_ROOT } from '../../src/paths';
 import { servicesSchema } from '../../src/services/config';
 import { workerDeploymentSchema } from '../../src/temporal/worker-deployment';
+import { devServerArgs, DYNAMIC_CONFIG_FILE } from '../../src/temporal/dev-server';
 import {
-  DYNAMIC_CONFIG_FILE,
   SETUP_SCHEMA_SCRIPT,
   serverEnvironment,
   TEMPORAL_SERVER_VERSION,
@@ -181,4 +181,15 @@ test('the worker runs as a version of the Worker Deployment', () => {
   const worker = loadConfig(workerDeploymentSchema, envOf(services.worker!));
   assert.equal(worker.WORKER_DEPLOYMENT_NAME, 'order-fulfillment');
   assert.ok(worker.WORKER_BUILD_ID);
+});
+
+test('the dev server of npm start runs with every value of the same dynamic config', () => {
+  const config = loadConfig(temporalSchema, { TEMPORAL_ADDRESS: '127.0.0.1:7233' });
+  const args = devServerArgs({ config, dbFile: 'dev.sqlite' });
+  const file = parse(fs.readFileSync(DYNAMIC_CONFIG_FILE, 'utf8')) as Record<string, { value: unknown }[]>;
+  assert.ok(Object.keys(file).includes('history.transferProcessorMaxPollRPS'));
+  for (const [key, [{ value }]] of Object.entries(file) as [string, [{ value: unknown }]][]) {
+    const at = args.indexOf(`${key}=${JSON.stringify(value)}`);
+    assert.ok(at > 0 && args[at - 1] === '--dynamic-config-value', `${key} reaches the dev server`);
+  }
 });

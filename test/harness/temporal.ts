@@ -5,6 +5,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { executableOption, resolveBinary, TEMPORAL_CLI, TEMPORAL_TEST_SERVER } from '../../src/temporal/binaries';
+import { dynamicConfigArgs } from '../../src/temporal/dev-server';
 import { searchAttributeTypes } from '../../src/temporal/search-attributes';
 import { ORDER_SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
 
@@ -28,10 +29,15 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
   return env;
 }
 
-/** A real (in-memory) dev server: for visibility list queries and search attributes. */
+/** A real (in-memory) dev server, configured like the stack's: for visibility list queries and search attributes. */
 export async function createLocalEnv(): Promise<TestWorkflowEnvironment> {
   const executable = executableOption(await resolveBinary(TEMPORAL_CLI, { log }));
   return TestWorkflowEnvironment.createLocal({
-    server: { ...(executable ? { executable } : {}), searchAttributes: [...ORDER_SEARCH_ATTRIBUTES], ip: '127.0.0.1' },
+    server: {
+      ...(executable ? { executable } : {}),
+      searchAttributes: [...ORDER_SEARCH_ATTRIBUTES],
+      ip: '127.0.0.1',
+      extraArgs: dynamicConfigArgs(),
+    },
   });
 }

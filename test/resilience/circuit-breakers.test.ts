@@ -131,7 +131,7 @@ test('half-open: after the wait one trial call goes through; success closes the 
 
 test('breaker settings: 5 failures and 30 s by default, overridable globally and per downstream', () => {
   const defaults = loadResilienceConfig({});
-  assert.deepEqual(defaults.breakers.payments, { threshold: 5, halfOpenAfterMs: 30_000 });
+  assert.deepEqual(defaults.breakers.payments, { threshold: 5, halfOpenAfterMs: 30_000, probeIntervalMs: 1_000 });
   assert.equal(defaults.metricsPort, undefined);
   assert.equal(defaults.slaAlertWebhookUrl, 'http://127.0.0.1:4006/alerts');
   const tuned = loadResilienceConfig({
@@ -140,8 +140,8 @@ test('breaker settings: 5 failures and 30 s by default, overridable globally and
     BREAKER_PRIMARY_CARRIER_HALF_OPEN_AFTER_MS: '5000',
     BULKHEAD_NOTIFICATIONS: '2',
   });
-  assert.deepEqual(tuned.breakers.primaryCarrier, { threshold: 3, halfOpenAfterMs: 5_000 });
-  assert.deepEqual(tuned.breakers.inventory, { threshold: 8, halfOpenAfterMs: 30_000 });
+  assert.deepEqual(tuned.breakers.primaryCarrier, { threshold: 3, halfOpenAfterMs: 5_000, probeIntervalMs: 1_000 });
+  assert.deepEqual(tuned.breakers.inventory, { threshold: 8, halfOpenAfterMs: 30_000, probeIntervalMs: 1_000 });
   assert.equal(tuned.bulkheads.notifications, 2);
   assert.equal(tuned.bulkheads.payments, 20);
   assert.throws(() => loadResilienceConfig({ BREAKER_PAYMENTS_THRESHOLD: '0' }), /BREAKER_PAYMENTS_THRESHOLD/);

@@ -212,7 +212,7 @@ test('fraud model down: the rules scorer decides, and the order says so', async 
   );
 });
 
-test('notifications down: the order is COMPLETED before the mail is tried, and the failed mail is recorded, not raised', async () => {
+test('notifications down: the mail goes out with the stock commit, the order is COMPLETED without waiting for it, and the failed mail is recorded, not raised', async () => {
   await withSagaWorker(saga, async ({ fakes, start }) => {
     fakes.faults.failAlways('notifications.send', unavailable('notifications'));
     const state = await (await start(orderInput())).result();

@@ -81,31 +81,56 @@ describe('fault control over HTTP', () => {
   });
 });
 
-describe('faults apply to business endpoints only', () => {
+describe('faults apply to business endpoints; an outage to /healthz too', () => {
   const modes = [
-    { errorRate: 1, errorStatus: 502, expected: 502 },
-    { rateLimitRate: 1, retryAfterSeconds: 7, expected: 429 },
-    { outage: 'unavailable', expected: 503 },
+    { errorRate: 1, errorStatus: 502, expected: 502, health: 200 },
+    { rateLimitRate: 1, retryAfterSeconds: 7, expected: 429, health: 200 },
+    { outage: 'unavailable', expected: 503, health: 503 },
   ] as const;
-  for (const { expected, ...settings } of modes) {
-    test(`${JSON.stringify(settings)} → ${expected} on business routes, not on /healthz, /_faults or audits`, async () => {
+  for (const { expected, health, ...settings } of modes) {
+    test(`${JSON.stringify(settings)} → ${expected} on business routes, ${health} on /healthz, never on /_faults or audits`, async () => {
       const { app: a, faults } = app();
       await request(a).put('/_faults').set(adminAuth).send(settings).expect(200);
       assert.equal(faults.settings.outage, 'outage' in settings ? settings.outage : 'none');
       const res = await request(a).post('/work');
       assert.equal(res.status, expected);
       if (expected === 429) assert.equal(res.headers['retry-after'], '7');
-      assert.equal((await request(a).get('/healthz')).status, 200);
+      assert.equal((await request(a).get('/healthz')).status, health);
       assert.equal((await request(a).get('/ledger').set(adminAuth)).status, 200);
       assert.equal((await request(a).get('/_faults').set(adminAuth)).status, 200);
     });
   }
 
-  test('outage "reset" drops the connection without an answer', async () => {
+  test('outage "reset" drops the connection without an answer, the health check\'s too', async () => {
     const { app: a } = app();
     await request(a).put('/_faults').set(adminAuth).send({ outage: 'reset' }).expect(200);
     await assert.rejects(request(a).post('/work'), dropped);
-    assert.equal((await request(a).get('/healthz')).status, 200);
+    await assert.rejects(request(a).get('/healthz'), dropped);
+    assert.equal((await request(a).get('/_faults').set(adminAuth)).status, 200);
+  });
+
+  test('/healthz is down for exactly as long as the outage, and answers it with the outage body', async () => {
+    const { app: a } = app();
+    assert.deepEqual((await request(a).get('/healthz')).body, { status: 'ok', service: 'test' });
+    await request(a).put('/_faults').set(adminAuth).send({ outage: 'unavailable' }).expect(200);
+    const down = await request(a).get('/healthz');
+    assert.equal(down.status, 503);
+    assert.equal((down.body as { error: { code: string } }).error.code, 'outage');
+    await request(a).delete('/_faults').set(adminAuth).expect(200);
+    assert.deepEqual((await request(a).get('/healthz')).body, { status: 'ok', service: 'test' });
+  });
+
+  test('latency, hangs and lost answers leave /healthz healthy and prompt', async () => {
+    const { app: a, handled } = app();
+    await request(a)
+      .put('/_faults')
+      .set(adminAuth)
+      .send({ latencyMs: 5_000, hangRate: 1, lostAnswerRate: 1, errorRate: 1 })
+      .expect(200);
+    const started = Date.now();
+    assert.equal((await request(a).get('/healthz').timeout(2_000)).status, 200);
+    assert.ok(Date.now() - started < 1_000, 'the injected latency is not added to the health check');
+    assert.equal(handled(), 0);
   });
 
   test('a lost answer runs the handler, then drops the connection; not on /healthz, /_faults or audits', async () => {

@@ -5,6 +5,8 @@
  *
  *   BREAKER_THRESHOLD=5  BREAKER_HALF_OPEN_AFTER_MS=30000           defaults for every breaker
  *   BREAKER_PAYMENTS_THRESHOLD=3  BREAKER_PAYMENTS_HALF_OPEN_AFTER_MS=10000   one downstream
+ *   BREAKER_PROBE_INTERVAL_MS=1000  BREAKER_PROBE_TIMEOUT_MS=1000   health probes of an open breaker
+ *   BREAKER_PAYMENTS_PROBE_INTERVAL_MS=0                           no probing of one downstream
  *   BULKHEAD_NOTIFICATIONS=5                                        concurrent notification calls
  */
 import { z } from 'zod';
@@ -20,14 +22,29 @@ export interface BreakerSettings {
   threshold: number;
   /** How long an open breaker fails fast before letting one trial call through (half-open). */
   halfOpenAfterMs: number;
+  /**
+   * While open, how often the worker asks the downstream's `/healthz`; a healthy answer half-opens
+   * the breaker at once. 0 (or absent): no probing, the breaker waits `halfOpenAfterMs`.
+   */
+  probeIntervalMs?: number;
 }
 
 export const DEFAULT_BREAKER: BreakerSettings = { threshold: 5, halfOpenAfterMs: 30_000 };
+
+/** Health probes of open breakers, unless configured. */
+export const DEFAULT_PROBE_INTERVAL_MS = 1_000;
+export const DEFAULT_PROBE_TIMEOUT_MS = 1_000;
 
 /** Concurrent activity executions per downstream task queue, unless configured. */
 export const DEFAULT_BULKHEAD_SIZE = 20;
 
 const override = positiveInt.optional();
+/** A probe interval: milliseconds between two probes, 0 for none. */
+const probeInterval = z.coerce
+  .number({ error: 'expected a number of milliseconds (0: no probing)' })
+  .int('expected a whole number')
+  .min(0, 'expected 0 (no probing) or a positive number of milliseconds')
+  .max(3_600_000, 'expected at most 3600000 (one hour)');
 const bulkhead = positiveInt.max(1000).default(DEFAULT_BULKHEAD_SIZE);
 
 // Every variable is spelled out, so a search for its name finds where it is read.
@@ -48,6 +65,15 @@ export const resilienceSchema = z.object({
   BREAKER_FRAUD_RULES_HALF_OPEN_AFTER_MS: override,
   BREAKER_NOTIFICATIONS_THRESHOLD: override,
   BREAKER_NOTIFICATIONS_HALF_OPEN_AFTER_MS: override,
+  BREAKER_PROBE_INTERVAL_MS: probeInterval.default(DEFAULT_PROBE_INTERVAL_MS),
+  BREAKER_PROBE_TIMEOUT_MS: positiveInt.max(60_000).default(DEFAULT_PROBE_TIMEOUT_MS),
+  BREAKER_INVENTORY_PROBE_INTERVAL_MS: probeInterval.optional(),
+  BREAKER_PAYMENTS_PROBE_INTERVAL_MS: probeInterval.optional(),
+  BREAKER_PRIMARY_CARRIER_PROBE_INTERVAL_MS: probeInterval.optional(),
+  BREAKER_BACKUP_CARRIER_PROBE_INTERVAL_MS: probeInterval.optional(),
+  BREAKER_FRAUD_MODEL_PROBE_INTERVAL_MS: probeInterval.optional(),
+  BREAKER_FRAUD_RULES_PROBE_INTERVAL_MS: probeInterval.optional(),
+  BREAKER_NOTIFICATIONS_PROBE_INTERVAL_MS: probeInterval.optional(),
   BULKHEAD_INVENTORY: bulkhead,
   BULKHEAD_PAYMENTS: bulkhead,
   BULKHEAD_PRIMARY_CARRIER: bulkhead,
@@ -64,7 +90,9 @@ export const resilienceSchema = z.object({
 });
 
 export interface ResilienceConfig {
-  breakers: Record<BreakerName, BreakerSettings>;
+  breakers: Record<BreakerName, Required<BreakerSettings>>;
+  /** How long one health probe may take before it counts as unhealthy. */
+  probeTimeoutMs: number;
   bulkheads: Record<Downstream, number>;
   slaAlertWebhookUrl: string;
   slaAlertTimeoutMs: number;
@@ -74,20 +102,54 @@ export interface ResilienceConfig {
 /** Reads and validates the resilience settings (a bad value names its variable, like every config). */
 export function loadResilienceConfig(env: Record<string, string | undefined> = process.env): ResilienceConfig {
   const raw = loadConfig(resilienceSchema, env);
-  const breaker = (threshold: number | undefined, halfOpenAfterMs: number | undefined): BreakerSettings => ({
+  const breaker = (
+    threshold: number | undefined,
+    halfOpenAfterMs: number | undefined,
+    probeIntervalMs: number | undefined,
+  ): Required<BreakerSettings> => ({
     threshold: threshold ?? raw.BREAKER_THRESHOLD,
     halfOpenAfterMs: halfOpenAfterMs ?? raw.BREAKER_HALF_OPEN_AFTER_MS,
+    probeIntervalMs: probeIntervalMs ?? raw.BREAKER_PROBE_INTERVAL_MS,
   });
   return {
     breakers: {
-      inventory: breaker(raw.BREAKER_INVENTORY_THRESHOLD, raw.BREAKER_INVENTORY_HALF_OPEN_AFTER_MS),
-      payments: breaker(raw.BREAKER_PAYMENTS_THRESHOLD, raw.BREAKER_PAYMENTS_HALF_OPEN_AFTER_MS),
-      primaryCarrier: breaker(raw.BREAKER_PRIMARY_CARRIER_THRESHOLD, raw.BREAKER_PRIMARY_CARRIER_HALF_OPEN_AFTER_MS),
-      backupCarrier: breaker(raw.BREAKER_BACKUP_CARRIER_THRESHOLD, raw.BREAKER_BACKUP_CARRIER_HALF_OPEN_AFTER_MS),
-      fraudModel: breaker(raw.BREAKER_FRAUD_MODEL_THRESHOLD, raw.BREAKER_FRAUD_MODEL_HALF_OPEN_AFTER_MS),
-      fraudRules: breaker(raw.BREAKER_FRAUD_RULES_THRESHOLD, raw.BREAKER_FRAUD_RULES_HALF_OPEN_AFTER_MS),
-      notifications: breaker(raw.BREAKER_NOTIFICATIONS_THRESHOLD, raw.BREAKER_NOTIFICATIONS_HALF_OPEN_AFTER_MS),
+      inventory: breaker(
+        raw.BREAKER_INVENTORY_THRESHOLD,
+        raw.BREAKER_INVENTORY_HALF_OPEN_AFTER_MS,
+        raw.BREAKER_INVENTORY_PROBE_INTERVAL_MS,
+      ),
+      payments: breaker(
+        raw.BREAKER_PAYMENTS_THRESHOLD,
+        raw.BREAKER_PAYMENTS_HALF_OPEN_AFTER_MS,
+        raw.BREAKER_PAYMENTS_PROBE_INTERVAL_MS,
+      ),
+      primaryCarrier: breaker(
+        raw.BREAKER_PRIMARY_CARRIER_THRESHOLD,
+        raw.BREAKER_PRIMARY_CARRIER_HALF_OPEN_AFTER_MS,
+        raw.BREAKER_PRIMARY_CARRIER_PROBE_INTERVAL_MS,
+      ),
+      backupCarrier: breaker(
+        raw.BREAKER_BACKUP_CARRIER_THRESHOLD,
+        raw.BREAKER_BACKUP_CARRIER_HALF_OPEN_AFTER_MS,
+        raw.BREAKER_BACKUP_CARRIER_PROBE_INTERVAL_MS,
+      ),
+      fraudModel: breaker(
+        raw.BREAKER_FRAUD_MODEL_THRESHOLD,
+        raw.BREAKER_FRAUD_MODEL_HALF_OPEN_AFTER_MS,
+        raw.BREAKER_FRAUD_MODEL_PROBE_INTERVAL_MS,
+      ),
+      fraudRules: breaker(
+        raw.BREAKER_FRAUD_RULES_THRESHOLD,
+        raw.BREAKER_FRAUD_RULES_HALF_OPEN_AFTER_MS,
+        raw.BREAKER_FRAUD_RULES_PROBE_INTERVAL_MS,
+      ),
+      notifications: breaker(
+        raw.BREAKER_NOTIFICATIONS_THRESHOLD,
+        raw.BREAKER_NOTIFICATIONS_HALF_OPEN_AFTER_MS,
+        raw.BREAKER_NOTIFICATIONS_PROBE_INTERVAL_MS,
+      ),
     },
+    probeTimeoutMs: raw.BREAKER_PROBE_TIMEOUT_MS,
     bulkheads: {
       inventory: raw.BULKHEAD_INVENTORY,
       payments: raw.BULKHEAD_PAYMENTS,

@@ -1,5 +1,6 @@
 /**
- * The worker's Prometheus metrics (circuit breakers), and the optional endpoint that serves
+ * The worker's Prometheus metrics (circuit breakers, their health probes, the release of retry
+ * delays once a downstream is back), and the optional endpoint that serves
  * them: `WORKER_METRICS_PORT`, bound to 127.0.0.1 only (scrape it through a sidecar or a
  * tunnel; the worker has no other inbound port and no authentication). The worker also serves
  * the SDK's own metrics there (`src/temporal/core-metrics.ts`), so it is one scrape target.
@@ -13,9 +14,13 @@ export type BreakerState = 'closed' | 'half-open' | 'open' | 'isolated';
 /** Gauge values of `circuit_breaker_state`. */
 export const BREAKER_STATE_VALUE: Record<BreakerState, number> = { closed: 0, 'half-open': 1, open: 2, isolated: 3 };
 
+export type ProbeResult = 'healthy' | 'unhealthy';
+
 export interface BreakerMetrics {
   stateChanged(downstream: string, state: BreakerState): void;
   callRejected(downstream: string): void;
+  /** One health probe of an open breaker (`circuit_breaker_probes_total`). */
+  probed(downstream: string, result: ProbeResult): void;
 }
 
 /**
@@ -41,9 +46,17 @@ export function createBreakerMetrics(registry: Registry, downstreams: readonly s
     labelNames: ['downstream'] as const,
     registers: [registry],
   });
+  const probes = new Counter({
+    name: 'circuit_breaker_probes_total',
+    help: 'Health probes (GET <downstream>/healthz) of open circuit breakers, by downstream and result; a healthy one half-opens the breaker.',
+    labelNames: ['downstream', 'result'] as const,
+    registers: [registry],
+  });
   for (const downstream of downstreams) {
     state.set({ downstream }, BREAKER_STATE_VALUE.closed);
     rejected.inc({ downstream }, 0);
+    probes.inc({ downstream, result: 'healthy' }, 0);
+    probes.inc({ downstream, result: 'unhealthy' }, 0);
   }
   return {
     stateChanged(downstream, to) {
@@ -53,7 +66,56 @@ export function createBreakerMetrics(registry: Registry, downstreams: readonly s
     callRejected(downstream) {
       rejected.inc({ downstream });
     },
+    probed(downstream, result) {
+      probes.inc({ downstream, result });
+    },
   };
+}
+
+/** Why a release ran: a healthy probe of the open breaker, or the breaker closing on a successful call. */
+export type ReleaseTrigger = 'probe' | 'closed';
+
+export interface BackoffReleaseMetrics {
+  /** One release run over the orders of `downstream`, and how many activities it ran at once. */
+  released(downstream: string, trigger: ReleaseTrigger, activities: number, failed: number): void;
+}
+
+/**
+ * `backoff_releases_total{downstream,trigger}`, `backoff_released_activities_total{downstream}` and
+ * `backoff_release_errors_total{downstream}`: the retry delays ended early (Temporal's
+ * ResetActivity) once a downstream was back (`src/temporal/backoff-release.ts`).
+ */
+export function createBackoffReleaseMetrics(registry: Registry, downstreams: readonly string[] = []) {
+  const runs = new Counter({
+    name: 'backoff_releases_total',
+    help: 'Runs that ended the retry delays of a downstream whose breaker saw it healthy again, by trigger (probe, closed).',
+    labelNames: ['downstream', 'trigger'] as const,
+    registers: [registry],
+  });
+  const activities = new Counter({
+    name: 'backoff_released_activities_total',
+    help: 'Activities waiting out a retry delay that Temporal was asked to run at once (ResetActivity).',
+    labelNames: ['downstream'] as const,
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'backoff_release_errors_total',
+    help: 'Orders a release could not look at or reset (they keep waiting out their delay).',
+    labelNames: ['downstream'] as const,
+    registers: [registry],
+  });
+  for (const downstream of downstreams) {
+    activities.inc({ downstream }, 0);
+    errors.inc({ downstream }, 0);
+  }
+  const metrics: BackoffReleaseMetrics = {
+    released(downstream, trigger, count, failed) {
+      runs.inc({ downstream, trigger });
+      activities.inc({ downstream }, count);
+      errors.inc({ downstream }, failed);
+    },
+  };
+  return metrics;
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
- * The shape every reference service shares: JSON in and out, request logs, the Host check, /healthz,
- * the fault controls and operator routes (audit listings, admin; admin token, never faulted), then
- * the faulted business routes.
+ * The shape every reference service shares: JSON in and out, request logs, the Host check, /healthz
+ * (down during an injected outage, like the service: 503 or a dropped connection; healthy under
+ * every other fault), the fault controls and operator routes (audit listings, admin; admin token,
+ * never faulted), then the faulted business routes.
  */
 import express, { type ErrorRequestHandler, type Express, type Router } from 'express';
 import type { Logger } from 'pino';
@@ -50,7 +51,9 @@ export function createServiceApp(options: ServiceAppOptions): Express {
   );
   app.use(hostGuard([...LOOPBACK_HOSTS, ...(options.allowedHosts ?? [])]));
   app.use(express.json({ limit: '256kb' }));
-  app.get('/healthz', (_req, res) => void res.json({ status: 'ok', service: options.service }));
+  app.get('/healthz', options.faults.healthMiddleware(), (_req, res) => {
+    res.json({ status: 'ok', service: options.service });
+  });
   const admin = adminGuard(options.adminToken);
   app.use('/_faults', admin);
   app.use(options.faults.router());
