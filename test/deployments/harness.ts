@@ -17,21 +17,12 @@ import { workerDeploymentOptions, workerDeploymentSchema } from '../../src/tempo
 import { createOrderWorkers, orderTaskQueues, runWorkers } from '../../src/temporal/workers';
 import { ORDER_SEARCH_ATTRIBUTES } from '../../src/workflows/definitions';
 import { FakePorts } from '../harness/fake-ports';
+import { eventually } from '../harness/temporal';
 import { TEST_BACKOFF } from '../saga/harness';
 
 const execFileAsync = promisify(execFile);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs`. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
+export { eventually };
 
 /**
  * A dev server like createLocalEnv's (Worker Deployments are on by default), whose versions

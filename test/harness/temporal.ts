@@ -41,3 +41,14 @@ export async function createLocalEnv(): Promise<TestWorkflowEnvironment> {
     },
   });
 }
+
+/** Polls `probe` every 100 ms until it returns a value (not undefined); fails after `timeoutMs`. */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

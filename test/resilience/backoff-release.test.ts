@@ -37,7 +37,7 @@ import {
 import { orderStartMetadata, type OrderInput } from '../../src/workflows/order-types';
 import { ledgerViolations } from '../../src/services/ledger-invariant';
 import { FakePorts } from '../harness/fake-ports';
-import { createLocalEnv } from '../harness/temporal';
+import { createLocalEnv, eventually } from '../harness/temporal';
 import { orderInput } from '../saga/harness';
 
 /** Every transient failure asks Temporal for a 60 s delay before the next attempt. */
@@ -110,16 +110,6 @@ async function withWorkers<T>(fn: (run: Run) => Promise<T>, breakers?: Downstrea
       ...orderStartMetadata(input),
     });
   return runWorkersUntil(workers, () => fn({ taskQueue, fakes, start }));
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 /** Waits until the order's `activity` failed and waits (at least 30 s more) for its next attempt. */
