@@ -1,8 +1,8 @@
 /**
  * The order-fulfillment saga, on one page:
  *
- *   reserveInventory (with scoreFraud alongside) → [approval gate] → capturePayment
- *     → dispatchShipment → commitInventory (with notifyCustomer alongside) → COMPLETED
+ *   reserveInventory → scoreFraud → [approval gate] → capturePayment → dispatchShipment
+ *     → commitInventory (with notifyCustomer alongside) → COMPLETED
  *
  * Before each effectful step its undo is registered; any failure before the goods leave runs the
  * undos newest first (COMPENSATING) and ends the order by what went wrong: a definitive payment
@@ -68,20 +68,15 @@ export async function orderFulfillment(input: OrderInput): Promise<OrderState> {
   try {
     await beforeDispatch.run(async () => {
       compensations.register('releaseInventory', () => downstream.undo.inventory.releaseInventory({ orderId }));
-      const reserving = steps.run('reserveInventory', () =>
+      const reservation = await steps.run('reserveInventory', () =>
         downstream.inventory.reserveInventory(reservationRequest(input)),
       );
-      // Scoring has no effect: it runs while the stock is being locked, and still gates the charge.
-      const scoring = fraudScoringRequest(input);
-      const scoreByModel = patched(Patches.concurrentSteps)
-        ? startedOnce(() => downstream.fraudModel.scoreFraud(scoring))
-        : () => downstream.fraudModel.scoreFraud(scoring);
-      const reservation = await reserving;
       order.state.reservationId = reservation.reservationId;
       order.transition(OrderStatus.INVENTORY_LOCKED, `reservation ${reservation.reservationId}`, reservation.attempt);
       if (patched(Patches.slaWatchdog)) watchdog.start();
 
-      const fraud = await steps.run('scoreFraud', scoreByModel, {
+      const scoring = fraudScoringRequest(input);
+      const fraud = await steps.run('scoreFraud', () => downstream.fraudModel.scoreFraud(scoring), {
         from: 'fraudModel',
         to: 'fraudRules',
         step: 'scoreFraudByRules',
@@ -127,7 +122,7 @@ export async function orderFulfillment(input: OrderInput): Promise<OrderState> {
   // The goods have left: nothing is undone any more, and a cancellation cannot stop the rest.
   await CancellationScope.nonCancellable(async () => {
     // The mail needs only the shipment: it goes out with the commit, and never holds up COMPLETED.
-    const withCommit = patched(Patches.concurrentSteps);
+    const withCommit = patched(Patches.mailWithCommit);
     // v1 mailed before COMPLETED, and let a failed mail pass unrecorded.
     let notifyFirst = false;
     const mail = () =>
@@ -183,21 +178,6 @@ function confirmationMail({ orderId, order, shipment }: OrderState) {
   const { customer, total, currency } = order;
   const data = { shipment, total, currency };
   return { orderId, customerId: customer.id, email: customer.email, template: 'order-confirmed', data };
-}
-
-/**
- * Starts `call` now and returns a call whose first use answers with that run, and every later use
- * (an operator's retry of a parked step) calls again. Its outcome is recorded when the saga asks
- * for it; if the saga never does (the order ended first), nobody waits for it.
- */
-function startedOnce<T>(call: () => Promise<T>): () => Promise<T> {
-  let started: Promise<T> | null = call();
-  started.catch(() => undefined);
-  return () => {
-    const run = started ?? call();
-    started = null;
-    return run;
-  };
 }
 
 // ---- How the saga ends, and what it accepts while running ----------------------------------

@@ -20,9 +20,9 @@ export const Patches = {
    */
   stayOnAlternative: 'stay-on-alternative',
   /**
-   * Steps that do not depend on each other run together: fraud scoring starts with the stock
-   * reservation (read once the stock is locked), the customer mail with the stock commit. One id
-   * for both, shipped together: each patch is a marker and a search-attribute upsert per order.
+   * The customer mail goes out alongside the stock commit, both once the goods have left: one
+   * round trip fewer per order (v1 and v2: commit, then the mail). COMPLETED still waits for the
+   * commit only, and a failed mail is still recorded, never raised.
    */
-  concurrentSteps: 'concurrent-steps',
+  mailWithCommit: 'mail-with-commit',
 } as const;

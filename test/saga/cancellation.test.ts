@@ -72,6 +72,22 @@ test('cancelled while reserving: the hanging call is aborted; releasing what was
   });
 });
 
+test('cancelled while the fraud score (started with the reservation) hangs: CANCELLED at once, stock released', async () => {
+  await withSagaWorker(saga, async ({ fakes, start }) => {
+    fakes.faults.hang('fraudModel.score');
+    const handle = await start(orderInput());
+    await waitForState(handle, (s) => s.status === OrderStatus.INVENTORY_LOCKED && s.currentStep === 'scoreFraud');
+    const state = await handle.executeUpdate(cancelOrderUpdate, { args: [cancel] });
+    assert.equal(state.status, OrderStatus.CANCELLED);
+    assert.deepEqual(
+      state.transitions.map((t) => t.to),
+      [OrderStatus.RECEIVED, OrderStatus.INVENTORY_LOCKED, OrderStatus.COMPENSATING, OrderStatus.CANCELLED],
+    );
+    assert.equal(fakes.inventory.stock.get('SKU-1'), 10);
+    assert.equal(fakes.payments.netCharged(), 0);
+  });
+});
+
 for (const [when, op] of [
   ['while the dispatch is in flight', 'primaryCarrier.dispatch'],
   ['after dispatch', 'inventory.commit'],
