@@ -7,8 +7,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { loadConfig, temporalSchema, type TemporalConfig } from '../config';
 import { parse } from 'yaml';
+import { loadConfig, temporalSchema, type TemporalConfig } from '../config';
 import { PROJECT_ROOT, TEMPORAL_CACHE_DIR } from '../paths';
 import { ORDER_SEARCH_ATTRIBUTES } from '../workflows/definitions';
 import { resolveBinary, TEMPORAL_CLI } from './binaries';
@@ -50,13 +50,13 @@ export function isReachable(address: string, timeoutMs = 1000): Promise<boolean>
 /** The server's dynamic configuration, one file for every way the stack runs a server (compose, production shape, dev). */
 export const DYNAMIC_CONFIG_FILE = path.join(PROJECT_ROOT, 'ops', 'temporal', 'dynamicconfig.yaml');
 
+type DynamicConfig = Record<string, { value: unknown; constraints?: object }[]>;
+
 /**
  * The dynamic config file as `--dynamic-config-value KEY=JSON` flags: the dev server takes no
  * file, so each key's unconstrained value goes on the command line. A constrained value
  * (per namespace, per task queue) has no flag form and is refused rather than dropped.
  */
-type DynamicConfig = Record<string, { value: unknown; constraints?: object }[]>;
-
 export function dynamicConfigArgs(file = DYNAMIC_CONFIG_FILE): string[] {
   const config = (parse(fs.readFileSync(file, 'utf8')) ?? {}) as DynamicConfig;
   return Object.entries(config).flatMap(([key, values]) => {

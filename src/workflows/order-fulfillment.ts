@@ -123,20 +123,19 @@ export async function orderFulfillment(input: OrderInput): Promise<OrderState> {
   await CancellationScope.nonCancellable(async () => {
     // The mail needs only the shipment: it goes out with the commit, and never holds up COMPLETED.
     const withCommit = patched(Patches.mailWithCommit);
-    // v1 mailed before COMPLETED, and let a failed mail pass unrecorded.
-    let notifyFirst = false;
-    const mail = () =>
+    const mail = (recordFailure: boolean) =>
       order
         .step('notifyCustomer', () => downstream.notifications.notifyCustomer(confirmationMail(order.state)))
         .catch((err: unknown) => {
           rethrowIfBug(err);
-          if (!notifyFirst) order.recordFallback('notifyCustomer', 'email', 'skipped', err);
+          if (recordFailure) order.recordFallback('notifyCustomer', 'email', 'skipped', err);
         });
-    const mailing = withCommit ? mail() : null;
+    const mailing = withCommit ? mail(true) : null;
     await steps.runToCompletion('commitInventory', () => downstream.inventory.commitInventory({ orderId }));
-    notifyFirst = !withCommit && !patched(Patches.notifyAfterCompletion);
+    // v1 mailed before COMPLETED, and let a failed mail pass unrecorded.
+    const notifyFirst = !withCommit && !patched(Patches.notifyAfterCompletion);
     if (!notifyFirst) order.transition(OrderStatus.COMPLETED, 'shipped and stock committed');
-    await (mailing ?? mail());
+    await (mailing ?? mail(!notifyFirst));
     if (notifyFirst) order.transition(OrderStatus.COMPLETED, 'shipped and stock committed');
   });
   return finish(order, watchdog);
