@@ -1,7 +1,7 @@
 /**
- * The worker process: the order workflows on the order task queue, and every downstream's
- * activities on its own queue with its own concurrency limit (the bulkheads), all sharing one
- * set of circuit breakers in front of the HTTP clients (`src/activities/resilience`). An open
+ * The worker process: the order workflows and their activities on the order task queue, each
+ * downstream's calls inside its own bulkhead (a concurrency limit), all sharing one set of
+ * circuit breakers in front of the HTTP clients (`src/activities/resilience`). An open
  * breaker probes its downstream's /healthz; when the downstream is back (a healthy probe, or the
  * breaker closing), the activities waiting out a retry delay for it are run at once through
  * Temporal's ResetActivity (`src/temporal/backoff-release.ts`).
@@ -9,7 +9,7 @@
  * 127.0.0.1:<port>/metrics serves the breaker metrics, the order counts from visibility and the
  * SDK's own metrics (`src/temporal/core-metrics.ts`), as one scrape target. Shuts down gracefully
  * on SIGINT/SIGTERM (the SDK's Runtime handles the signals), letting in-flight activities finish
- * within the grace period. Every worker is one version of a Worker Deployment (WORKER_DEPLOYMENT_NAME,
+ * within the grace period. The worker is one version of a Worker Deployment (WORKER_DEPLOYMENT_NAME,
  * WORKER_BUILD_ID), made current on a first deploy (docs/versioning.md).
  */
 import { Client } from '@temporalio/client';
@@ -22,10 +22,16 @@ import { createLogger } from './logger';
 import { connectWorker } from './temporal/connection';
 import { createActivities } from './activities';
 import { createHttpPorts, createWebhookAlerts, downstreamSchema, type DownstreamConfig } from './activities/clients';
+import { DownstreamBulkheads } from './activities/resilience/bulkheads';
 import { DownstreamBreakers, withCircuitBreakers } from './activities/resilience/circuit-breakers';
 import { BREAKER_NAMES, loadResilienceConfig, type ResilienceConfig } from './activities/resilience/config';
 import { healthUrls } from './activities/resilience/health-probes';
-import { createBackoffReleaseMetrics, createBreakerMetrics, serveMetrics } from './activities/resilience/metrics';
+import {
+  createBackoffReleaseMetrics,
+  createBreakerMetrics,
+  registerBulkheadMetrics,
+  serveMetrics,
+} from './activities/resilience/metrics';
 import { BackoffRelease } from './temporal/backoff-release';
 import { installRuntime, workerExposition } from './temporal/core-metrics';
 import { createOrdersByStatusMetrics, visibilityCount, type CountWorkflows } from './temporal/orders-by-status';
@@ -38,7 +44,7 @@ import {
   workerDeploymentSchema,
   type WorkerDeploymentConfig,
 } from './temporal/worker-deployment';
-import { createOrderWorkers, orderTaskQueues, runWorkers } from './temporal/workers';
+import { createOrderWorkers, runWorkers } from './temporal/workers';
 import { startTracing } from './tracing';
 
 const PINO_LEVEL = {
@@ -149,6 +155,8 @@ export async function runWorker(): Promise<void> {
     signal: stopping.signal,
   });
   breakers.onRecovered(release.request);
+  const bulkheads = new DownstreamBulkheads({ limits: resilience.bulkheads });
+  registerBulkheadMetrics(registry, bulkheads);
   const metrics =
     resilience.metricsPort === undefined || coreMetricsUrl === undefined
       ? null
@@ -163,7 +171,7 @@ export async function runWorker(): Promise<void> {
     taskQueue: temporal.TEMPORAL_TASK_QUEUE,
     workflowsPath: require.resolve('./workflows/order-fulfillment'),
     activities: createProductionActivities({ downstream, resilience, webUiUrl: temporal.TEMPORAL_UI_URL }, breakers),
-    concurrency: resilience.bulkheads,
+    bulkheads,
     common: { shutdownGraceTime: '10s' },
     tracing,
     deployment: workerDeploymentOptions(deployment),
@@ -214,7 +222,7 @@ async function bootstrapFirstVersion(
     const result = await bootstrapCurrentVersion(connection, temporal.TEMPORAL_NAMESPACE, version, {
       log,
       signal,
-      taskQueues: orderTaskQueues(temporal.TEMPORAL_TASK_QUEUE),
+      taskQueues: [temporal.TEMPORAL_TASK_QUEUE],
     });
     const mine = canonicalVersion(version);
     if (result.outcome === 'kept' && result.current !== mine && result.ramping !== mine) {

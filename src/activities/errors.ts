@@ -81,3 +81,12 @@ export class CircuitOpenError extends DownstreamError {
     super(FailureType.CircuitOpen, message, downstream, details);
   }
 }
+/**
+ * The downstream's bulkhead in this worker process is full: as many calls running as it allows
+ * and as many waiting. The call was not made; retried with backoff, like an unavailable service.
+ */
+export class BulkheadFullError extends DownstreamError {
+  constructor(downstream: string, message: string, details: Record<string, unknown> = {}) {
+    super(FailureType.BulkheadFull, message, downstream, details);
+  }
+}

@@ -10,8 +10,9 @@
  *     `OrderStatus` is one in which an activity of that downstream can be pending (`RELEASE_TARGETS`),
  *     paged through;
  *  2. for each order (8 at a time), `DescribeWorkflowExecution`: its pending activities of that
- *     downstream's types, on that downstream's task queue (`order-fulfillment.payments`), that are
- *     waiting for their next attempt (scheduled, not paused, next attempt in the future);
+ *     downstream's types whose last attempt failed on that downstream (the `downstream` of the
+ *     failure's details, `src/activities/failures.ts`), waiting for their next attempt (scheduled,
+ *     not paused, next attempt in the future);
  *  3. `ResetActivity` of each, by id: attempts back to 1 and the next attempt scheduled at once
  *     (within `jitterMs`, so a recovering service is not hit by every order in the same
  *     millisecond); a paused activity stays paused (`keepPaused`), heartbeat details are kept.
@@ -19,8 +20,9 @@
  *  release: downstream, trigger, orders looked at, activities reset, failures, ms.
  *
  * Why by id after a describe rather than `ResetActivity{type}` on every order: the two carriers
- * share their activity types (`dispatchShipment`, `voidShipment`), so only the task queue tells
- * whose an activity is; and only activities really waiting for a retry are touched.
+ * share their activity types (`dispatchShipment`, `voidShipment`), so only the failure tells
+ * whose an activity is; and only activities really waiting for a retry are touched. An attempt
+ * that failed without saying where (its own timeout) waits out its delay.
  *
  * What a reset changes: the attempt count starts again at 1, so the step gets its full retry
  * budget (`maximumAttempts`) again and its backoff starts again at the first delay. That is why a
@@ -41,12 +43,11 @@
  * attempt run twice applies nothing twice. The cost is N describes per order for N workers.
  */
 import { isGrpcServiceError, type Client } from '@temporalio/client';
-import { msToTs } from '@temporalio/common';
+import { defaultPayloadConverter, msToTs, type PayloadConverter } from '@temporalio/common';
 import type { OrderActivities } from '../activities';
 import type { BreakerName } from '../activities/resilience/config';
 import type { BackoffReleaseMetrics, ReleaseTrigger } from '../activities/resilience/metrics';
 import { ORDER_WORKFLOW_TYPE, OrderStatusKey } from '../workflows/definitions';
-import { downstreamQueue } from '../workflows/downstreams';
 import { OrderStatus } from '../workflows/order-status';
 import { GRPC_NOT_FOUND } from './connection';
 
@@ -106,18 +107,31 @@ const PENDING_ACTIVITY_STATE_SCHEDULED = 1;
 type DescribeResponse = Awaited<ReturnType<Client['workflowService']['describeWorkflowExecution']>>;
 type PendingActivity = NonNullable<DescribeResponse['pendingActivities']>[number];
 
-/** Scheduled for a later attempt (a retry delay), not running, not paused, of `types` on `taskQueue`. */
+/** Scheduled for a later attempt (a retry delay) after failing on `downstream`, not running, not paused, of `types`. */
 export function isWaitingForRetry(
   activity: PendingActivity,
   types: ReadonlySet<string>,
-  taskQueue: string,
+  downstream: BreakerName,
   now: number,
+  converter: PayloadConverter = defaultPayloadConverter,
 ): boolean {
   if (!types.has(activity.activityType?.name ?? '')) return false;
-  if (activity.activityOptions?.taskQueue?.name !== taskQueue) return false;
+  if (failedOn(activity, converter) !== downstream) return false;
   if (Number(activity.state) !== PENDING_ACTIVITY_STATE_SCHEDULED || activity.paused) return false;
   const next = timestampMs(activity.nextAttemptScheduleTime);
   return next !== undefined && next > now;
+}
+
+/** The downstream named by the details of the activity's last failure (`FailureDetails`), if any. */
+function failedOn(activity: PendingActivity, converter: PayloadConverter): string | undefined {
+  const payload = activity.lastFailure?.applicationFailureInfo?.details?.payloads?.[0];
+  if (!payload) return undefined;
+  try {
+    const details = converter.fromPayload<{ downstream?: unknown }>(payload);
+    return typeof details?.downstream === 'string' ? details.downstream : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A protobuf Timestamp in ms; its seconds arrive as a number or a Long, depending on the connection. */
@@ -137,7 +151,7 @@ export interface ReleaseLogger {
 export interface BackoffReleaseOptions {
   /** A client on the worker's connection and namespace. */
   client: Client;
-  /** The order (workflow) task queue: only its orders are looked at, and their activities on `<queue>.<downstream>`. */
+  /** The order task queue: only its orders are looked at. */
   taskQueue: string;
   logger?: ReleaseLogger;
   metrics?: BackoffReleaseMetrics;
@@ -247,7 +261,6 @@ export class BackoffRelease {
     const started = now();
     const target = RELEASE_TARGETS[downstream];
     const types = new Set<string>(target.activities);
-    const activityQueue = downstreamQueue(this.options.taskQueue, downstream);
     const summary: ReleaseSummary = { downstream, trigger, orders: 0, activitiesReset: 0, failed: 0, ms: 0 };
     let firstError: unknown;
     const executions = this.client.workflow.list({
@@ -260,7 +273,7 @@ export class BackoffRelease {
         try {
           const { workflowId, runId } = execution;
           // Awaited first: `+= await` would add to a count read before the other orders' resets.
-          const reset = await this.releaseOrder({ workflowId, runId }, types, activityQueue, now);
+          const reset = await this.releaseOrder({ workflowId, runId }, types, downstream, now);
           summary.activitiesReset += reset;
         } catch (err) {
           if (isNotFound(err) || this.options.signal?.aborted) return;
@@ -281,7 +294,7 @@ export class BackoffRelease {
   private async releaseOrder(
     execution: { workflowId: string; runId: string },
     types: ReadonlySet<string>,
-    activityQueue: string,
+    downstream: BreakerName,
     now: () => number,
   ): Promise<number> {
     const { namespace } = this;
@@ -289,7 +302,7 @@ export class BackoffRelease {
       this.client.workflowService.describeWorkflowExecution({ namespace, execution }),
     );
     const waiting = (described.pendingActivities ?? []).filter((a) =>
-      isWaitingForRetry(a, types, activityQueue, now()),
+      isWaitingForRetry(a, types, downstream, now(), this.client.options.loadedDataConverter.payloadConverter),
     );
     const jitterMs = this.options.jitterMs ?? DEFAULT_RELEASE_JITTER_MS;
     let reset = 0;

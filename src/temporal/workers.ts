@@ -1,6 +1,6 @@
 /**
- * The workers of one order task queue: one for the workflows, one per downstream for its
- * activities (the bulkheads: `src/workflows/downstreams.ts`, docs/resilience.md). Shared by
+ * The worker of one order task queue: the workflows and every activity, each activity inside its
+ * downstream's bulkhead (`src/activities/resilience/bulkheads.ts`, docs/resilience.md). Shared by
  * the worker process, the tests and `test/replay/record-history.ts`, so all run the same set-up.
  */
 import {
@@ -11,9 +11,9 @@ import {
 } from '@temporalio/interceptors-opentelemetry';
 import { Worker, type NativeConnection, type WorkerDeploymentOptions, type WorkerOptions } from '@temporalio/worker';
 import type { WorkflowInfo } from '@temporalio/workflow';
-import { DEFAULT_BULKHEAD_SIZE } from '../activities/resilience/config';
+import { DownstreamBulkheads } from '../activities/resilience/bulkheads';
 import type { Tracing } from '../tracing';
-import { DOWNSTREAMS, downstreamQueue, type Downstream } from '../workflows/downstreams';
+import type { Downstream } from '../workflows/downstreams';
 
 /** The workflow interceptors of tracing; a prebuilt `workflowBundle` must be bundled with it. */
 export const WORKFLOW_TRACING_MODULE = require.resolve('./workflow-interceptors');
@@ -21,22 +21,24 @@ export const WORKFLOW_TRACING_MODULE = require.resolve('./workflow-interceptors'
 export interface OrderWorkersOptions {
   connection: NativeConnection;
   namespace?: string;
-  /** The order (workflow) task queue; the activity queues are named after it. */
+  /** The order task queue: its workflows, and the activities they schedule. */
   taskQueue: string;
   workflowsPath?: string;
   workflowBundle?: WorkerOptions['workflowBundle'];
-  /** One activities object for every queue: the circuit breakers inside it are per process. */
+  /** The activities: the circuit breakers inside them are per process. */
   activities: object;
-  /** Concurrent activity executions per downstream (its bulkhead size). */
+  /** The bulkheads; built from `concurrency` when omitted. */
+  bulkheads?: DownstreamBulkheads;
+  /** Calls running at once per downstream (its bulkhead size), when `bulkheads` is omitted. */
   concurrency?: Partial<Record<Downstream, number>>;
   /** Applied to every worker (sinks, heartbeat throttling, shutdown grace…). */
   common?: Partial<WorkerOptions>;
   /** From `startTracing('worker')`: spans for workflows and activities. Omitted (tracing off): none. */
   tracing?: Pick<Tracing, 'spanProcessor' | 'resource'> | undefined;
   /**
-   * The deployment version of every worker of the set (`src/temporal/worker-deployment.ts`): the
-   * activity queues are in the same version, so a pinned order's activities run on its version's
-   * code. Omitted: unversioned (the time-skipping test server has no deployments).
+   * The deployment version of the worker (`src/temporal/worker-deployment.ts`): a pinned order's
+   * activities run on its version's code. Omitted: unversioned (the time-skipping test server has
+   * no deployments).
    */
   deployment?: WorkerDeploymentOptions | undefined;
 }
@@ -80,37 +82,26 @@ function workflowSpanSink(tracing: NonNullable<OrderWorkersOptions['tracing']>) 
   return { export: { fn: (info: WorkflowInfo, spans: SerializableSpan[]) => sink.export.fn(plain(info), spans) } };
 }
 
-/** Every task queue the worker set polls: the order queue and one per downstream. */
-export function orderTaskQueues(taskQueue: string): string[] {
-  return [taskQueue, ...DOWNSTREAMS.map((downstream) => downstreamQueue(taskQueue, downstream))];
-}
-
 export async function createOrderWorkers(opts: OrderWorkersOptions): Promise<Worker[]> {
-  const base = {
+  const common = opts.tracing ? withTracing(opts.common, opts.tracing) : opts.common;
+  const bulkheads = opts.bulkheads ?? new DownstreamBulkheads({ limits: opts.concurrency ?? {} });
+  const worker = await Worker.create({
     connection: opts.connection,
     ...(opts.namespace ? { namespace: opts.namespace } : {}),
     ...(opts.deployment ? { workerDeploymentOptions: opts.deployment } : {}),
-    ...(opts.tracing ? withTracing(opts.common, opts.tracing) : opts.common),
-  };
-  // The workflow worker also serves activities on the order queue: activities scheduled there by
-  // orders started before the bulkheads existed must still find a worker.
-  const workflows = await Worker.create({
-    ...base,
+    ...common,
+    interceptors: {
+      ...common?.interceptors,
+      // First: a call waiting for its turn is not yet running (no tracing span, no attempt).
+      activity: [bulkheads.interceptor, ...(common?.interceptors?.activity ?? [])],
+    },
     taskQueue: opts.taskQueue,
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: opts.workflowsPath }),
     activities: opts.activities,
+    // Room for every bulkhead full at once: a downstream that hangs never takes another's slot.
+    maxConcurrentActivityTaskExecutions: bulkheads.activitySlots,
   });
-  const bulkheads = await Promise.all(
-    DOWNSTREAMS.map((downstream) =>
-      Worker.create({
-        ...base,
-        taskQueue: downstreamQueue(opts.taskQueue, downstream),
-        activities: opts.activities,
-        maxConcurrentActivityTaskExecutions: opts.concurrency?.[downstream] ?? DEFAULT_BULKHEAD_SIZE,
-      }),
-    ),
-  );
-  return [workflows, ...bulkheads];
+  return [worker];
 }
 
 /** Runs every worker until `fn` settles (or one of them fails), then shuts them all down. */

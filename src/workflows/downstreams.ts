@@ -1,11 +1,13 @@
 /**
- * The systems the saga calls, each on one line below: its activity task queue (the bulkhead),
- * its timeouts and retry policy, and the activity proxy the saga calls it through.
+ * The systems the saga calls, each on one line below: its timeouts and retry policy, and the
+ * activity proxy the saga calls it through.
  *
- * Bulkheads: every downstream has its own task queue, named after the order's queue
- * (`order-fulfillment.payments`), served by its own worker with its own concurrency limit
- * (`BULKHEAD_*`). A downstream that hangs fills only its own slots; the other steps, and the
- * fallback of the one that hangs, keep running.
+ * Every activity runs on the order's own task queue, so the server hands it to the worker with
+ * its reply to the workflow task that scheduled it (eager dispatch) instead of through matching.
+ * The bulkheads are in the worker: at most `BULKHEAD_*` calls to one downstream run at once, as
+ * many more wait, and the worker has slots for every downstream's share at once, so a downstream
+ * that hangs never takes the slots of the others, nor of its own fallback
+ * (`src/activities/resilience/bulkheads.ts`).
  *
  * Retry delays: transient failures carry their own `nextRetryDelay` (backoff with jitter, or a
  * 429's Retry-After, computed by the activity: `src/activities/backoff.ts`, longest 60 s). The
@@ -16,7 +18,6 @@
 import {
   ActivityCancellationType,
   proxyActivities,
-  workflowInfo,
   type ActivityInterfaceFor,
   type ActivityOptions,
   type RetryPolicy,
@@ -37,11 +38,6 @@ export const DOWNSTREAMS = [
   'alerts',
 ] as const;
 export type Downstream = (typeof DOWNSTREAMS)[number];
-
-/** The activity task queue of `downstream` for orders running on `orderQueue`. */
-export function downstreamQueue(orderQueue: string, downstream: Downstream): string {
-  return `${orderQueue}.${downstream}`;
-}
 
 export const MAXIMUM_RETRY_INTERVAL = '2 minutes';
 
@@ -140,28 +136,22 @@ function withSummaries(options: ActivityOptions): ActivityProxy {
   });
 }
 
-/**
- * One activity proxy per downstream, on its own queue with its policy. Built inside the
- * workflow because the queues are named after the order's own task queue.
- */
+/** One activity proxy per downstream, with its policy. */
 export function downstreamProxies() {
-  const orderQueue = workflowInfo().taskQueue;
-  const on = (downstream: Downstream, options: ActivityOptions) =>
-    withSummaries({ ...options, taskQueue: downstreamQueue(orderQueue, downstream) });
   return {
-    inventory: on('inventory', ActivityPolicies.inventory),
-    payments: on('payments', ActivityPolicies.payments),
-    primaryCarrier: on('primaryCarrier', ActivityPolicies.primaryCarrier),
-    backupCarrier: on('backupCarrier', ActivityPolicies.backupCarrier),
-    fraudModel: on('fraudModel', ActivityPolicies.fraudModel),
-    fraudRules: on('fraudRules', ActivityPolicies.fraudRules),
-    notifications: on('notifications', ActivityPolicies.notifications),
-    alerts: on('alerts', ActivityPolicies.alerts),
-    /** Undo calls: the downstream's own bulkhead, with more patience than the forward call. */
+    inventory: withSummaries(ActivityPolicies.inventory),
+    payments: withSummaries(ActivityPolicies.payments),
+    primaryCarrier: withSummaries(ActivityPolicies.primaryCarrier),
+    backupCarrier: withSummaries(ActivityPolicies.backupCarrier),
+    fraudModel: withSummaries(ActivityPolicies.fraudModel),
+    fraudRules: withSummaries(ActivityPolicies.fraudRules),
+    notifications: withSummaries(ActivityPolicies.notifications),
+    alerts: withSummaries(ActivityPolicies.alerts),
+    /** Undo calls: more patience than the forward call. */
     undo: {
-      inventory: on('inventory', ActivityPolicies.compensation),
-      payments: on('payments', ActivityPolicies.compensation),
-      primaryCarrier: on('primaryCarrier', ActivityPolicies.voidShipment),
+      inventory: withSummaries(ActivityPolicies.compensation),
+      payments: withSummaries(ActivityPolicies.compensation),
+      primaryCarrier: withSummaries(ActivityPolicies.voidShipment),
     },
   };
 }

@@ -25,6 +25,8 @@ export const FailureType = {
   RateLimited: 'RateLimited',
   /** A circuit breaker is open: fail fast so the workflow can take its fallback. */
   CircuitOpen: 'CircuitOpen',
+  /** The downstream's bulkhead in this worker is full (calls running and waiting): the call was not made. */
+  BulkheadFull: 'BulkheadFull',
   // Raised by the workflow itself.
   /** An approver rejected the order, or nobody decided within the auto-reject window. */
   ApprovalRejected: 'ApprovalRejected',

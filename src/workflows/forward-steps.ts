@@ -9,12 +9,12 @@
  *  - a business rejection or a cancellation goes on to the saga, which compensates.
  * Orders started before these paths existed keep their old route (`versions.ts`).
  */
-import { ActivityFailure, isCancellation, patched } from '@temporalio/workflow';
+import { ActivityFailure, isCancellation } from '@temporalio/workflow';
 import type { OrderStep } from './definitions';
 import { FailureType, NON_RETRYABLE_FAILURES, describeFailure, rethrowIfBug } from './failures';
 import type { OrderRecorder } from './order-recorder';
 import type { ParkingLot } from './parking';
-import { Patches } from './versions';
+import { Patches, type SagaChanges } from './versions';
 
 type Call<T> = () => Promise<T>;
 
@@ -59,6 +59,7 @@ export class ForwardSteps {
   constructor(
     private readonly order: OrderRecorder,
     private readonly parking: ParkingLot,
+    private readonly changes: SagaChanges,
   ) {}
 
   /** Runs `step` (then its alternative, if any); parks when the dependency gave out, and runs again on retry. */
@@ -68,7 +69,7 @@ export class ForwardSteps {
         return await this.attempt(step, call, alternative);
       } catch (err) {
         rethrowIfBug(err);
-        if (!dependencyGaveOut(err) || !patched(Patches.parkOnExhaustedRetries)) throw err;
+        if (!dependencyGaveOut(err) || !this.changes.has(Patches.parkOnExhaustedRetries)) throw err;
         const { type, message } = describeFailure(err);
         await this.parking.parkUntilRetried(`${step}: retries ran out (${type}: ${message})`, [], step);
       }
@@ -94,12 +95,12 @@ export class ForwardSteps {
   ): Promise<T> {
     let way = this.ways.get(step) ?? { path: 'primary' };
     // Orders started before this rule went back to the primary on an operator's retry.
-    if (way.path !== 'primary' && !patched(Patches.stayOnAlternative)) way = { path: 'primary' };
+    if (way.path !== 'primary' && !this.changes.has(Patches.stayOnAlternative)) way = { path: 'primary' };
     if (way.path === 'primary') {
       try {
         return await this.order.step(step, call);
       } catch (err) {
-        if (!alternative || !dependencyGaveOut(err) || !patched(Patches.fallbackPaths)) throw err;
+        if (!alternative || !dependencyGaveOut(err) || !this.changes.has(Patches.fallbackPaths)) throw err;
         way = { path: alternative.abandon && mayHaveReachedPrimary(err) ? 'abandoning' : 'alternative', cause: err };
         this.ways.set(step, way);
       }

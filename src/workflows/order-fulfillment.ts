@@ -13,7 +13,7 @@
  * mail never holds up or fails an order. An order overstaying INVENTORY_LOCKED raises one alert
  * (`sla-watchdog.ts`). Each downstream's queue and policy: `downstreams.ts`. The query, updates
  * and search attributes: `definitions.ts`. Changes since the first version are behind
- * `patched()` (`versions.ts`).
+ * `patched()`, asked through `SagaChanges` (`versions.ts`).
  */
 import {
   ApplicationFailure,
@@ -21,7 +21,6 @@ import {
   allHandlersFinished,
   condition,
   isCancellation,
-  patched,
   setHandler,
 } from '@temporalio/workflow';
 import { ApprovalGate, approvalReasons } from './approval-gate';
@@ -42,15 +41,16 @@ import { OrderStatus, isTerminal } from './order-status';
 import type { Carrier, FraudAssessment, OrderInput } from './order-types';
 import { ParkingLot } from './parking';
 import { SlaWatchdog } from './sla-watchdog';
-import { Patches } from './versions';
+import { Patches, SagaChanges } from './versions';
 
 export async function orderFulfillment(input: OrderInput): Promise<OrderState> {
   const { orderId } = input;
+  const changes = new SagaChanges();
   const downstream = downstreamProxies();
   const order = new OrderRecorder(input);
   const compensations = new CompensationStack(order);
   const parking = new ParkingLot(order);
-  const steps = new ForwardSteps(order, parking);
+  const steps = new ForwardSteps(order, parking, changes);
   const gate = new ApprovalGate(order, (context) => pageApprovers(order, downstream, context));
   const watchdog = new SlaWatchdog(order, (request) => downstream.alerts.raiseSlaAlert(request));
   // Everything before dispatch runs in this scope: a customer cancellation cancels it.
@@ -64,7 +64,9 @@ export async function orderFulfillment(input: OrderInput): Promise<OrderState> {
     validator: (req: CancelRequest) => validateCancel(order, dispatchStarted, req),
   });
 
-  order.begin(input.requestId ? `order received (request ${input.requestId})` : 'order received');
+  order.begin(input.requestId ? `order received (request ${input.requestId})` : 'order received', {
+    attributesFromStart: changes.startedCurrent,
+  });
   try {
     await beforeDispatch.run(async () => {
       compensations.register('releaseInventory', () => downstream.undo.inventory.releaseInventory({ orderId }));
@@ -73,7 +75,7 @@ export async function orderFulfillment(input: OrderInput): Promise<OrderState> {
       );
       order.state.reservationId = reservation.reservationId;
       order.transition(OrderStatus.INVENTORY_LOCKED, `reservation ${reservation.reservationId}`, reservation.attempt);
-      if (patched(Patches.slaWatchdog)) watchdog.start();
+      if (changes.has(Patches.slaWatchdog)) watchdog.start();
 
       const scoring = fraudScoringRequest(input);
       const fraud = await steps.run('scoreFraud', () => downstream.fraudModel.scoreFraud(scoring), {
@@ -122,7 +124,7 @@ export async function orderFulfillment(input: OrderInput): Promise<OrderState> {
   // The goods have left: nothing is undone any more, and a cancellation cannot stop the rest.
   await CancellationScope.nonCancellable(async () => {
     // The mail needs only the shipment: it goes out with the commit, and never holds up COMPLETED.
-    const withCommit = patched(Patches.mailWithCommit);
+    const withCommit = changes.has(Patches.mailWithCommit);
     const mail = (recordFailure: boolean) =>
       order
         .step('notifyCustomer', () => downstream.notifications.notifyCustomer(confirmationMail(order.state)))
@@ -133,7 +135,7 @@ export async function orderFulfillment(input: OrderInput): Promise<OrderState> {
     const mailing = withCommit ? mail(true) : null;
     await steps.runToCompletion('commitInventory', () => downstream.inventory.commitInventory({ orderId }));
     // v1 mailed before COMPLETED, and let a failed mail pass unrecorded.
-    const notifyFirst = !withCommit && !patched(Patches.notifyAfterCompletion);
+    const notifyFirst = !withCommit && !changes.has(Patches.notifyAfterCompletion);
     if (!notifyFirst) order.transition(OrderStatus.COMPLETED, 'shipped and stock committed');
     await (mailing ?? mail(!notifyFirst));
     if (notifyFirst) order.transition(OrderStatus.COMPLETED, 'shipped and stock committed');

@@ -5,6 +5,7 @@
  * metadata`) and feeds the order metrics (`ORDER_METRICS`). Workflow code.
  */
 import { log, metricMeter, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { SearchAttributePair } from '@temporalio/common';
 import { describeFailure } from './failures';
 import {
   CustomerIdKey,
@@ -88,17 +89,25 @@ export class OrderRecorder {
     return this.state.status;
   }
 
-  /** The first transition (start → RECEIVED); also tags the order for visibility queries. */
-  begin(reason: string): void {
+  /**
+   * The first transition (start → RECEIVED); also tags the order for visibility queries. The
+   * starter sets the same search attributes when it starts the order (`orderSearchAttributes`);
+   * orders started with `attributes-from-start` upsert only those it did not set (a client that
+   * set none), earlier ones upserted them all again.
+   */
+  begin(reason: string, opts: { attributesFromStart: boolean }): void {
     const { order } = this.state;
-    // The starter sets these at start too (see `orderSearchAttributes`); upserting them here
-    // keeps orders started by any client listable.
-    upsertSearchAttributes([
+    const tags: SearchAttributePair[] = [
       { key: CustomerIdKey, value: order.customer.id },
       { key: OrderTotalKey, value: order.total },
       { key: OrderCurrencyKey, value: order.currency },
-    ]);
-    this.move(null, OrderStatus.RECEIVED, reason);
+    ];
+    const atStart = workflowInfo().typedSearchAttributes;
+    const setAtStart = ({ key, value }: SearchAttributePair) => opts.attributesFromStart && atStart.get(key) === value;
+    const missing = tags.filter((tag) => !setAtStart(tag));
+    if (missing.length > 0) upsertSearchAttributes(missing);
+    const received = { key: OrderStatusKey, value: OrderStatus.RECEIVED } as const;
+    this.move(null, OrderStatus.RECEIVED, reason, undefined, !setAtStart(received));
     this.started = true;
   }
 
@@ -108,7 +117,7 @@ export class OrderRecorder {
     this.move(this.state.status, to, reason, attempt);
   }
 
-  private move(from: OrderStatus | null, to: OrderStatus, reason: string, attempt?: number): void {
+  private move(from: OrderStatus | null, to: OrderStatus, reason: string, attempt?: number, upsertStatus = true): void {
     assertTransition(from, to);
     const entered = this.state.transitions.at(-1);
     if (from !== null && entered) {
@@ -117,7 +126,7 @@ export class OrderRecorder {
     this.metrics.transitions.add(1, { from: from ?? 'none', to });
     this.state.status = to;
     this.state.transitions.push({ from, to, at: now(), reason, ...(attempt !== undefined ? { attempt } : {}) });
-    upsertSearchAttributes([{ key: OrderStatusKey, value: to }]);
+    if (upsertStatus) upsertSearchAttributes([{ key: OrderStatusKey, value: to }]);
     // The workflow logger is replay-safe: this line is not written again when history is replayed.
     log.info('order status transition', {
       workflowId: workflowInfo().workflowId,

@@ -9,7 +9,6 @@ import { after, before, test } from 'node:test';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { bootstrapCurrentVersion } from '../../src/temporal/worker-deployment';
-import { orderTaskQueues } from '../../src/temporal/workers';
 import {
   decideApprovalUpdate,
   ORDER_WORKFLOW_TYPE,
@@ -111,7 +110,7 @@ async function approve(buildId: string): Promise<void> {
 
 test("bootstrap: the first version becomes current; the next version's bootstrap leaves it so", async () => {
   running.push(await startVersion(env, bundle, { ...v1, taskQueue }));
-  const options = { taskQueues: orderTaskQueues(taskQueue), timeoutMs: 30_000 };
+  const options = { taskQueues: [taskQueue], timeoutMs: 30_000 };
   assert.deepEqual(await bootstrapCurrentVersion(env.connection, 'default', v1, options), { outcome: 'set' });
   await waitForRouting(env, deploymentName, { current: 'v1' });
   assert.deepEqual(await runOrders(2), ['v1', 'v1']);

@@ -84,7 +84,7 @@ export class FaultScript {
     return this;
   }
   rateLimit(op: Operation, times: number, retryAfterMs: number): this {
-    return this.fail(op, times, () => new RateLimitedError(op, 'too many requests', retryAfterMs));
+    return this.fail(op, times, () => new RateLimitedError(op.split('.')[0]!, 'too many requests', retryAfterMs));
   }
   hang(op: Operation): this {
     this.queue(op).push({ kind: 'hang' });

@@ -9,7 +9,8 @@
  */
 import { WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createOrderWorkers } from '../../src/temporal/workers';
 import { createActivities } from '../../src/activities';
 import { drainDeadLetters } from '../../src/api/dead-letters';
 import type { OrderSummary } from '../../src/api/orders-gateway';
@@ -24,7 +25,6 @@ import {
   retryParkedOrderUpdate,
   type OrderState,
 } from '../../src/workflows/definitions';
-import { DOWNSTREAMS, downstreamQueue } from '../../src/workflows/downstreams';
 import { isTerminal } from '../../src/workflows/order-status';
 import { OrderStatus } from '../../src/workflows/order-status';
 import { DEFAULT_ORDER_POLICY, orderTotal, type OrderInput } from '../../src/workflows/order-types';
@@ -140,23 +140,16 @@ export async function createPropertyRig(
   const worlds = new Map<string, LedgerWorld>();
   const taskQueue = `fault-schedules-${process.pid}`;
   const activities = createActivities({ ports: routingPorts(worlds), backoff: TEST_BACKOFF, random: () => 0.5 });
-  const running = new Map<string, { worker: Worker; run: Promise<void> }>();
-  /** One worker per task queue: the order queue runs the workflows too. */
-  async function serve(queue: string): Promise<void> {
-    if (running.has(queue)) return;
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue: queue,
-      activities,
-      ...(queue === taskQueue ? { workflowBundle: bundle } : {}),
-      // Cancellation and timeouts reach a hanging call on its next heartbeat: keep that quick.
-      maxHeartbeatThrottleInterval: '100 ms',
-    });
-    running.set(queue, { worker, run: worker.run() });
-  }
-  await serve(taskQueue);
-  // Every downstream's bulkhead queue, served by a worker of its own as in production.
-  for (const downstream of DOWNSTREAMS) await serve(downstreamQueue(taskQueue, downstream));
+  // The worker set as in production: the workflows and every activity, inside its bulkhead.
+  const [worker] = await createOrderWorkers({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: bundle,
+    activities,
+    // Cancellation and timeouts reach a hanging call on its next heartbeat: keep that quick.
+    common: { maxHeartbeatThrottleInterval: '100 ms' },
+  });
+  const running = worker!.run();
   const warmUp = await run(calmSchedule(), { busyTickMs: 100 });
   if (warmUp.violations.length > 0)
     throw new Error(`the warm-up order broke invariants: ${warmUp.violations.join('; ')}`);
@@ -330,8 +323,8 @@ export async function createPropertyRig(
   return {
     run,
     close: async () => {
-      for (const { worker } of running.values()) worker.shutdown();
-      await Promise.all([...running.values()].map((r) => r.run));
+      worker!.shutdown();
+      await running;
     },
   };
 }

@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, test } from 'node:test';
 import { Client, type WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type BackoffSettings } from '../../src/activities';
@@ -305,6 +306,13 @@ describe('what a release touches', () => {
   type Pending = Parameters<typeof isWaitingForRetry>[0];
   const at = (ms: number) =>
     ({ seconds: Math.floor(ms / 1000), nanos: 0 }) as unknown as Pending['nextAttemptScheduleTime'];
+  const failedOn = (downstream: string | null): Pending['lastFailure'] => ({
+    message: 'payments: 503',
+    applicationFailureInfo: {
+      type: 'DownstreamUnavailable',
+      details: { payloads: downstream ? [defaultPayloadConverter.toPayload({ downstream, attempt: 2 })] : [] },
+    },
+  });
   const pending = (overrides: Partial<Pending> = {}): Pending => ({
     activityId: '7',
     activityType: { name: 'capturePayment' },
@@ -312,21 +320,33 @@ describe('what a release touches', () => {
     paused: false,
     attempt: 3,
     nextAttemptScheduleTime: at(now + 30_000),
-    activityOptions: { taskQueue: { name: 'order-fulfillment.payments' } },
+    lastFailure: failedOn('payments'),
     ...overrides,
   });
   const types = new Set(RELEASE_TARGETS.payments.activities);
-  const queue = 'order-fulfillment.payments';
 
-  test('only activities of the downstream, on its queue, scheduled for a later attempt and not paused', () => {
-    assert.equal(isWaitingForRetry(pending(), types, queue, now), true);
-    assert.equal(isWaitingForRetry(pending({ activityType: { name: 'reserveInventory' } }), types, queue, now), false);
-    const onBackup = pending({ activityOptions: { taskQueue: { name: 'order-fulfillment.backupCarrier' } } });
-    assert.equal(isWaitingForRetry(onBackup, types, queue, now), false);
-    assert.equal(isWaitingForRetry(pending({ state: 2 }), types, queue, now), false, 'running');
-    assert.equal(isWaitingForRetry(pending({ paused: true }), types, queue, now), false, 'paused by an operator');
-    assert.equal(isWaitingForRetry(pending({ nextAttemptScheduleTime: null }), types, queue, now), false);
-    assert.equal(isWaitingForRetry(pending({ nextAttemptScheduleTime: at(now - 1_000) }), types, queue, now), false);
+  test('only activities that failed on the downstream, of its types, scheduled for a later attempt and not paused', () => {
+    assert.equal(isWaitingForRetry(pending(), types, 'payments', now), true);
+    const reserve = pending({ activityType: { name: 'reserveInventory' } });
+    assert.equal(isWaitingForRetry(reserve, types, 'payments', now), false);
+    assert.equal(isWaitingForRetry(pending(), types, 'inventory', now), false, 'failed on another downstream');
+    const timedOut = pending({ lastFailure: { message: 'activity StartToClose timeout', timeoutFailureInfo: {} } });
+    assert.equal(isWaitingForRetry(timedOut, types, 'payments', now), false, 'no downstream named');
+    assert.equal(isWaitingForRetry(pending({ lastFailure: failedOn(null) }), types, 'payments', now), false);
+    assert.equal(isWaitingForRetry(pending({ state: 2 }), types, 'payments', now), false, 'running');
+    const paused = pending({ paused: true });
+    assert.equal(isWaitingForRetry(paused, types, 'payments', now), false, 'paused by an operator');
+    assert.equal(isWaitingForRetry(pending({ nextAttemptScheduleTime: null }), types, 'payments', now), false);
+    const due = pending({ nextAttemptScheduleTime: at(now - 1_000) });
+    assert.equal(isWaitingForRetry(due, types, 'payments', now), false);
+  });
+
+  test("the carriers share their activity types: the failure's downstream tells them apart", () => {
+    const carrierTypes = new Set(RELEASE_TARGETS.backupCarrier.activities);
+    const dispatch = (downstream: string) =>
+      pending({ activityType: { name: 'dispatchShipment' }, lastFailure: failedOn(downstream) });
+    assert.equal(isWaitingForRetry(dispatch('backupCarrier'), carrierTypes, 'backupCarrier', now), true);
+    assert.equal(isWaitingForRetry(dispatch('primaryCarrier'), carrierTypes, 'backupCarrier', now), false);
   });
 
   test("the primary carrier's dispatch is never released (its attempt number is the saga's evidence); its void is", () => {

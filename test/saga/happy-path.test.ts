@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { getOrderStateQuery } from '../../src/workflows/definitions';
+import {
+  CustomerIdKey,
+  getOrderStateQuery,
+  ORDER_WORKFLOW_TYPE,
+  OrderCurrencyKey,
+  OrderStatusKey,
+  OrderTotalKey,
+} from '../../src/workflows/definitions';
 import { OrderStatus } from '../../src/workflows/order-status';
 import { orderInput, setUpSaga, transitionLogs, withSagaWorker, type Saga } from './harness';
 
@@ -70,5 +77,44 @@ test('happy path: reserve, score, capture, dispatch, commit, notify → COMPLETE
 
     // The query answers the same thing after completion.
     assert.deepEqual(await handle.query(getOrderStateQuery), state);
+  });
+});
+
+test('a new order writes one patch marker and upserts only what the starter did not set', async () => {
+  await withSagaWorker(saga, async ({ start, taskQueue }) => {
+    const history = async (workflowId: string) =>
+      (await saga.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    const upserted = (events: Awaited<ReturnType<typeof history>>) =>
+      events.flatMap((e) =>
+        Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}),
+      );
+
+    // Started as the API starts it, search attributes included: status changes only, and one
+    // marker (`attributes-from-start`) standing for every earlier change.
+    const input = orderInput();
+    await (await start(input)).result();
+    const events = await history(input.orderId);
+    const markers = events.filter((e) => e.markerRecordedEventAttributes);
+    assert.equal(markers.length, 1, 'one patch marker');
+    assert.deepEqual(upserted(events), [
+      'TemporalChangeVersion',
+      OrderStatusKey.name,
+      OrderStatusKey.name,
+      OrderStatusKey.name,
+      OrderStatusKey.name,
+    ]);
+
+    // Started by a client that set none (e.g. the temporal CLI): the order tags itself.
+    const bare = orderInput();
+    await saga.env.client.workflow.execute(ORDER_WORKFLOW_TYPE, { args: [bare], taskQueue, workflowId: bare.orderId });
+    const tagged = await saga.env.client.workflow.getHandle(bare.orderId).describe();
+    assert.equal(tagged.typedSearchAttributes.get(CustomerIdKey), bare.customer.id);
+    assert.equal(tagged.typedSearchAttributes.get(OrderTotalKey), bare.total);
+    assert.equal(tagged.typedSearchAttributes.get(OrderStatusKey), OrderStatus.COMPLETED);
+    const bareUpserts = upserted(await history(bare.orderId));
+    assert.ok(
+      bareUpserts.includes(CustomerIdKey.name) && bareUpserts.includes(OrderCurrencyKey.name),
+      String(bareUpserts),
+    );
   });
 });

@@ -9,7 +9,8 @@ export function createFraudClient(options: {
   timeoutMs: number;
 }): FraudPort {
   const endpoint: DownstreamEndpoint = {
-    downstream: `fraud:${options.scorer}`,
+    // The downstream's one name (breakers, bulkheads, failure details): fraudModel or fraudRules.
+    downstream: options.scorer === 'model' ? 'fraudModel' : 'fraudRules',
     baseUrl: options.baseUrl,
     timeoutMs: options.timeoutMs,
   };

@@ -1,6 +1,6 @@
 /**
- * The worker's Prometheus metrics (circuit breakers, their health probes, the release of retry
- * delays once a downstream is back), and the optional endpoint that serves
+ * The worker's Prometheus metrics (circuit breakers, their health probes, the bulkheads, the
+ * release of retry delays once a downstream is back), and the optional endpoint that serves
  * them: `WORKER_METRICS_PORT`, bound to 127.0.0.1 only (scrape it through a sidecar or a
  * tunnel; the worker has no other inbound port and no authentication). The worker also serves
  * the SDK's own metrics there (`src/temporal/core-metrics.ts`), so it is one scrape target.
@@ -8,6 +8,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, type Registry } from 'prom-client';
+import type { DownstreamBulkheads } from './bulkheads';
 
 export type BreakerState = 'closed' | 'half-open' | 'open' | 'isolated';
 
@@ -70,6 +71,43 @@ export function createBreakerMetrics(registry: Registry, downstreams: readonly s
       probes.inc({ downstream, result });
     },
   };
+}
+
+/**
+ * `bulkhead_calls{downstream,state}` (running, waiting: read at each scrape), `bulkhead_limit{downstream}`
+ * and `bulkhead_rejected_calls_total{downstream}`: the per-downstream concurrency limits of this worker
+ * (`./bulkheads.ts`).
+ */
+export function registerBulkheadMetrics(registry: Registry, bulkheads: DownstreamBulkheads): void {
+  new Gauge({
+    name: 'bulkhead_calls',
+    help: 'Calls to a downstream in this worker, by state: running, or waiting for a turn in its bulkhead.',
+    labelNames: ['downstream', 'state'] as const,
+    registers: [registry],
+    collect() {
+      for (const [downstream, load] of Object.entries(bulkheads.load())) {
+        this.set({ downstream, state: 'running' }, load.running);
+        this.set({ downstream, state: 'waiting' }, load.waiting);
+      }
+    },
+  });
+  new Gauge({
+    name: 'bulkhead_limit',
+    help: 'Calls to a downstream that may run at once in this worker (BULKHEAD_*); as many more may wait.',
+    labelNames: ['downstream'] as const,
+    registers: [registry],
+    collect() {
+      for (const [downstream, load] of Object.entries(bulkheads.load())) this.set({ downstream }, load.limit);
+    },
+  });
+  const rejected = new Counter({
+    name: 'bulkhead_rejected_calls_total',
+    help: 'Calls turned away (BulkheadFull, retried with backoff) because their downstream had as many calls running and waiting as it allows.',
+    labelNames: ['downstream'] as const,
+    registers: [registry],
+  });
+  for (const downstream of Object.keys(bulkheads.load())) rejected.inc({ downstream }, 0);
+  bulkheads.onRejected((downstream) => rejected.inc({ downstream }));
 }
 
 /** Why a release ran: a healthy probe of the open breaker, or the breaker closing on a successful call. */
