@@ -31,7 +31,7 @@ export interface OrderWorkersOptions {
   bulkheads?: DownstreamBulkheads;
   /** Calls running at once per downstream (its bulkhead size), when `bulkheads` is omitted. */
   concurrency?: Partial<Record<Downstream, number>>;
-  /** Applied to every worker (sinks, heartbeat throttling, shutdown grace…). */
+  /** Worker options on top (sinks, heartbeat throttling, shutdown grace…). */
   common?: Partial<WorkerOptions>;
   /** From `startTracing('worker')`: spans for workflows and activities. Omitted (tracing off): none. */
   tracing?: Pick<Tracing, 'spanProcessor' | 'resource'> | undefined;

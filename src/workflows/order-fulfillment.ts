@@ -11,7 +11,7 @@
  * Sick dependencies (`forward-steps.ts`): the backup carrier and the rules scorer stand in for
  * the primary ones; a step whose retries ran out parks the order for an operator; the customer
  * mail never holds up or fails an order. An order overstaying INVENTORY_LOCKED raises one alert
- * (`sla-watchdog.ts`). Each downstream's queue and policy: `downstreams.ts`. The query, updates
+ * (`sla-watchdog.ts`). Each downstream's policy: `downstreams.ts`. The query, updates
  * and search attributes: `definitions.ts`. Changes since the first version are behind
  * `patched()`, asked through `SagaChanges` (`versions.ts`).
  */
@@ -65,7 +65,7 @@ export async function orderFulfillment(input: OrderInput): Promise<OrderState> {
   });
 
   order.begin(input.requestId ? `order received (request ${input.requestId})` : 'order received', {
-    attributesFromStart: changes.startedCurrent,
+    attributesFromStart: changes.has(Patches.attributesFromStart),
   });
   try {
     await beforeDispatch.run(async () => {

@@ -29,26 +29,38 @@ export const Patches = {
   mailWithCommit: 'mail-with-commit',
   /**
    * The search attributes the starter set (status, customer, total, currency) are not upserted
-   * again at the start (v1–v4: two upserts repeating them). Also the baseline of `SagaChanges`:
-   * an order started with it takes every change above without a marker of its own.
+   * again at the start (v1–v4: two upserts repeating them). A baseline of `SagaChanges`: an order
+   * started with it takes every change above without a marker of its own.
    */
   attributesFromStart: 'attributes-from-start',
 } as const;
 export type Patch = (typeof Patches)[keyof typeof Patches];
 
 /**
+ * The baselines, newest first. A baseline is a change whose marker, recorded when an order
+ * starts, stands for itself and every change declared before it in `Patches`.
+ */
+const BASELINES: readonly Patch[] = [Patches.attributesFromStart];
+
+/**
  * Which changes an order runs with. Each `patched()` that records its marker also upserts the
  * `TemporalChangeVersion` search attribute: a history event and a visibility write per change and
- * per order. So one marker, `attributes-from-start`, recorded when the order starts, stands for
- * every change shipped before it; histories without it (orders started earlier) still ask each
- * change's own `patched()`, at the point where the change applies. Create once, at the start.
+ * per order. So when an order starts, one baseline is asked (the newest first; an order started
+ * before it finds an older one, or none), and the changes it stands for are taken without a
+ * marker of their own; any other change is asked with its own `patched()`, at the point where it
+ * applies, as before. Create once, at the start of the workflow.
  */
 export class SagaChanges {
-  /** Started with `attributes-from-start`, hence with every earlier change. */
-  readonly startedCurrent = patched(Patches.attributesFromStart);
+  private readonly covered: ReadonlySet<Patch>;
 
-  /** Whether the order takes `patch`'s behaviour (`patched()`'s answer, without a marker for current orders). */
-  has(patch: Exclude<Patch, typeof Patches.attributesFromStart>): boolean {
-    return this.startedCurrent || patched(patch);
+  constructor() {
+    const ids: Patch[] = Object.values(Patches);
+    const baseline = BASELINES.find((id) => patched(id));
+    this.covered = new Set(baseline ? ids.slice(0, ids.indexOf(baseline) + 1) : []);
+  }
+
+  /** Whether the order takes `patch`'s behaviour (`patched()`'s answer; no marker when its baseline covers it). */
+  has(patch: Patch): boolean {
+    return this.covered.has(patch) || patched(patch);
   }
 }

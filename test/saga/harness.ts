@@ -1,7 +1,7 @@
 /**
  * Shared set-up of the saga tests: one time-skipping server and one workflow bundle per test
- * file, fresh workers (the production set: one for the workflows, one per downstream queue, on
- * their own task queues) with fresh fake downstreams per test, and a capture of the workflow
+ * file, a fresh worker (as in production: the workflows and every activity inside its bulkhead,
+ * on a task queue of its own) with fresh fake downstreams per test, and a capture of the workflow
  * logger's lines. Circuit breakers in front of the fakes on request.
  */
 import assert from 'node:assert/strict';
@@ -85,11 +85,11 @@ export interface RunContext {
 
 export interface SagaWorkerOptions {
   fakes?: FakePortsOptions;
-  /** Applied to every worker of the set. */
+  /** Worker options on top of the harness's. */
   worker?: Partial<WorkerOptions>;
   /** Circuit breakers in front of the fakes (true: the defaults for every downstream). */
   breakers?: true | Partial<Record<BreakerName, BreakerSettings>>;
-  /** Concurrent activity executions per downstream queue. */
+  /** Calls running at once per downstream (its bulkhead size). */
   bulkheads?: Partial<Record<Downstream, number>>;
 }
 
