@@ -64,7 +64,8 @@ const S = OrderStatus;
 
 /**
  * Where each downstream's activities can be waiting for a retry, from the saga
- * (`src/workflows/order-fulfillment.ts`): the status is upserted before the step is scheduled.
+ * (`src/workflows/order-fulfillment.ts`): the status is listed within `STATUS_SETTLE` (1 s) of the
+ * step's start, before its first retry is due.
  */
 export const RELEASE_TARGETS: Record<BreakerName, ReleaseTarget> = {
   // reserve (RECEIVED), release (COMPENSATING), commit (SHIPPING_DISPATCHED, after dispatch).

@@ -1,6 +1,7 @@
 /**
  * `orders_by_status{status}`: how many orders are in each status, from Temporal visibility (the
- * `OrderStatus` search attribute every order upserts on each transition). Counted when scraped,
+ * `OrderStatus` search attribute, upserted by every order: a status it only passes through once
+ * it stayed there for `STATUS_SETTLE`, so those counts are of orders held up). Counted when scraped,
  * at most once per `cacheMs`, so N scrapers (or N worker replicas' scrapers) do not turn into a
  * visibility load; every scrape in between answers the last counts.
  *

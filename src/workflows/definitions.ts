@@ -20,8 +20,8 @@ export const ORDER_SEARCH_ATTRIBUTES = [OrderStatusKey, CustomerIdKey, OrderTota
 
 /**
  * The search attributes a starter must pass as `typedSearchAttributes` when it starts an order,
- * so the order is listable from its first moment; the workflow upserts `OrderStatus` on every
- * transition afterwards.
+ * so the order is listable from its first moment; the workflow upserts `OrderStatus` afterwards
+ * (a status it only passes through once it stayed there for `STATUS_SETTLE`, order-recorder.ts).
  */
 export function orderSearchAttributes(input: OrderInput): SearchAttributePair[] {
   return [

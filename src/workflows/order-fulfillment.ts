@@ -66,6 +66,7 @@ export async function orderFulfillment(input: OrderInput): Promise<OrderState> {
 
   order.begin(input.requestId ? `order received (request ${input.requestId})` : 'order received', {
     attributesFromStart: changes.has(Patches.attributesFromStart),
+    settledStatus: changes.has(Patches.settledStatus),
   });
   try {
     await beforeDispatch.run(async () => {

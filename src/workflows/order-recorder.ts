@@ -4,7 +4,16 @@
  * refreshes the order's current details (Markdown, shown by the Web UI and `temporal workflow
  * metadata`) and feeds the order metrics (`ORDER_METRICS`). Workflow code.
  */
-import { log, metricMeter, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  isCancellation,
+  log,
+  metricMeter,
+  setCurrentDetails,
+  sleep,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { SearchAttributePair } from '@temporalio/common';
 import { describeFailure } from './failures';
 import {
@@ -66,6 +75,23 @@ function orderMetrics() {
   };
 }
 
+/**
+ * How long an order stays in a status it passes through before the status is upserted
+ * (`settled-status`). Each upsert is a history event and a visibility write, the dearest server
+ * work of an order (docs/performance.md); a status held for less is seen in the order's query and
+ * current details only. Shorter than the first retry delay: an order held up by a sick dependency
+ * is listed under its status by the time its first retry runs.
+ */
+export const STATUS_SETTLE = '1 second';
+
+/** Statuses an order passes through, a forward step or an undo running in each. */
+const PASSING: readonly OrderStatus[] = [
+  OrderStatus.INVENTORY_LOCKED,
+  OrderStatus.PAYMENT_CAPTURED,
+  OrderStatus.SHIPPING_DISPATCHED,
+  OrderStatus.COMPENSATING,
+];
+
 /** What the SLA watchdog is waiting for: shown in the current details until the order leaves `status`. */
 export interface SlaWatch {
   status: OrderStatus;
@@ -80,6 +106,11 @@ export class OrderRecorder {
   readonly fallbacks: FallbackRecord[] = [];
   private readonly metrics = orderMetrics();
   private slaWatch: SlaWatch | null = null;
+  /** The `OrderStatus` search attribute as last set (by the starter or an upsert). */
+  private listedStatus: OrderStatus | null = null;
+  /** The wait before a passing status is listed, while one runs. */
+  private settling: CancellationScope | null = null;
+  private settledStatus = false;
 
   constructor(input: OrderInput) {
     this.state = { ...receivedOrderState(input), fallbacks: this.fallbacks };
@@ -95,7 +126,7 @@ export class OrderRecorder {
    * orders started with `attributes-from-start` upsert only those it did not set (a client that
    * set none), earlier ones upserted them all again.
    */
-  begin(reason: string, opts: { attributesFromStart: boolean }): void {
+  begin(reason: string, opts: { attributesFromStart: boolean; settledStatus: boolean }): void {
     const { order } = this.state;
     const tags: SearchAttributePair[] = [
       { key: CustomerIdKey, value: order.customer.id },
@@ -107,7 +138,9 @@ export class OrderRecorder {
     const missing = tags.filter((tag) => !setAtStart(tag));
     if (missing.length > 0) upsertSearchAttributes(missing);
     const received = { key: OrderStatusKey, value: OrderStatus.RECEIVED } as const;
-    this.move(null, OrderStatus.RECEIVED, reason, undefined, !setAtStart(received));
+    if (setAtStart(received)) this.listedStatus = OrderStatus.RECEIVED;
+    this.settledStatus = opts.settledStatus;
+    this.move(null, OrderStatus.RECEIVED, reason);
     this.started = true;
   }
 
@@ -117,7 +150,7 @@ export class OrderRecorder {
     this.move(this.state.status, to, reason, attempt);
   }
 
-  private move(from: OrderStatus | null, to: OrderStatus, reason: string, attempt?: number, upsertStatus = true): void {
+  private move(from: OrderStatus | null, to: OrderStatus, reason: string, attempt?: number): void {
     assertTransition(from, to);
     const entered = this.state.transitions.at(-1);
     if (from !== null && entered) {
@@ -126,7 +159,7 @@ export class OrderRecorder {
     this.metrics.transitions.add(1, { from: from ?? 'none', to });
     this.state.status = to;
     this.state.transitions.push({ from, to, at: now(), reason, ...(attempt !== undefined ? { attempt } : {}) });
-    if (upsertStatus) upsertSearchAttributes([{ key: OrderStatusKey, value: to }]);
+    this.list(to);
     // The workflow logger is replay-safe: this line is not written again when history is replayed.
     log.info('order status transition', {
       workflowId: workflowInfo().workflowId,
@@ -137,6 +170,38 @@ export class OrderRecorder {
       attempt: attempt ?? null,
     });
     this.publish();
+  }
+
+  /**
+   * Sets the `OrderStatus` search attribute to `status`: at once, or, for a status the order
+   * passes through, once it has stayed there for `STATUS_SETTLE`. Leaving a status an operator
+   * acts on (AWAITING_APPROVAL, NEEDS_ATTENTION) is listed at once, so the order leaves that list.
+   */
+  private list(status: OrderStatus): void {
+    // Cancelled at the transition itself, not when a condition notices at the end of the
+    // activation: the command then has one place in the history, whatever else (an update's
+    // completion, an interceptor's awaits) finishes in the same activation.
+    this.settling?.cancel();
+    this.settling = null;
+    if (status === this.listedStatus) return;
+    const listed = this.listedStatus;
+    const listedPassing = listed === OrderStatus.RECEIVED || (listed !== null && PASSING.includes(listed));
+    if (!this.settledStatus || !PASSING.includes(status) || !listedPassing) return this.upsertStatus(status);
+    // Not cancelled with the saga's scopes: only the order's next status ends the wait.
+    void CancellationScope.nonCancellable(async () => {
+      const settling = new CancellationScope();
+      this.settling = settling;
+      const summary = `${status}: listed in visibility if the order is still there after ${STATUS_SETTLE}`;
+      await settling.run(() => sleep(STATUS_SETTLE, { summary }));
+      if (this.state.status === status) this.upsertStatus(status);
+    }).catch((err: unknown) => {
+      if (!isCancellation(err)) throw err;
+    });
+  }
+
+  private upsertStatus(status: OrderStatus): void {
+    upsertSearchAttributes([{ key: OrderStatusKey, value: status }]);
+    this.listedStatus = status;
   }
 
   /** Runs one activity for `step`, recording attempts and the last error. */

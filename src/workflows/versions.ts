@@ -33,6 +33,13 @@ export const Patches = {
    * started with it takes every change above without a marker of its own.
    */
   attributesFromStart: 'attributes-from-start',
+  /**
+   * A status the order only passes through (INVENTORY_LOCKED, PAYMENT_CAPTURED, SHIPPING_DISPATCHED,
+   * COMPENSATING) is upserted once the order has stayed in it for `STATUS_SETTLE` (a timer), not
+   * at once: a happy order upserts its final status only (v1–v5: every status at once). The state,
+   * the current details and the log still change at once. A baseline of `SagaChanges`.
+   */
+  settledStatus: 'settled-status',
 } as const;
 export type Patch = (typeof Patches)[keyof typeof Patches];
 
@@ -40,7 +47,7 @@ export type Patch = (typeof Patches)[keyof typeof Patches];
  * The baselines, newest first. A baseline is a change whose marker, recorded when an order
  * starts, stands for itself and every change declared before it in `Patches`.
  */
-const BASELINES: readonly Patch[] = [Patches.attributesFromStart];
+const BASELINES: readonly Patch[] = [Patches.settledStatus, Patches.attributesFromStart];
 
 /**
  * Which changes an order runs with. Each `patched()` that records its marker also upserts the

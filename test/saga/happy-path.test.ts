@@ -9,7 +9,7 @@ import {
   OrderTotalKey,
 } from '../../src/workflows/definitions';
 import { OrderStatus } from '../../src/workflows/order-status';
-import { orderInput, setUpSaga, transitionLogs, withSagaWorker, type Saga } from './harness';
+import { orderInput, setUpSaga, transitionLogs, waitForState, withSagaWorker, type Saga } from './harness';
 
 let saga: Saga;
 before(async () => {
@@ -80,7 +80,7 @@ test('happy path: reserve, score, capture, dispatch, commit, notify → COMPLETE
   });
 });
 
-test('a new order writes one patch marker and upserts only what the starter did not set', async () => {
+test('a new order writes one patch marker and upserts only its final status, the starter having set the rest', async () => {
   await withSagaWorker(saga, async ({ start, taskQueue }) => {
     const history = async (workflowId: string) =>
       (await saga.env.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
@@ -89,20 +89,21 @@ test('a new order writes one patch marker and upserts only what the starter did 
         Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}),
       );
 
-    // Started as the API starts it, search attributes included: status changes only, and one
-    // marker (`attributes-from-start`) standing for every earlier change.
+    // Started as the API starts it, search attributes included: one marker (`settled-status`)
+    // standing for every earlier change, and COMPLETED the only status upserted: the order passed
+    // through the others faster than STATUS_SETTLE (each a timer, cancelled when it moved on).
     const input = orderInput();
     await (await start(input)).result();
     const events = await history(input.orderId);
     const markers = events.filter((e) => e.markerRecordedEventAttributes);
     assert.equal(markers.length, 1, 'one patch marker');
-    assert.deepEqual(upserted(events), [
-      'TemporalChangeVersion',
-      OrderStatusKey.name,
-      OrderStatusKey.name,
-      OrderStatusKey.name,
-      OrderStatusKey.name,
-    ]);
+    assert.deepEqual(upserted(events), ['TemporalChangeVersion', OrderStatusKey.name]);
+    const settles = events.filter((e) => e.timerStartedEventAttributes && e.userMetadata?.summary);
+    assert.equal(
+      settles.length,
+      4,
+      'INVENTORY_LOCKED (with the SLA watchdog beside it), PAYMENT_CAPTURED, SHIPPING_DISPATCHED',
+    );
 
     // Started by a client that set none (e.g. the temporal CLI): the order tags itself.
     const bare = orderInput();
@@ -115,6 +116,36 @@ test('a new order writes one patch marker and upserts only what the starter did 
     assert.ok(
       bareUpserts.includes(CustomerIdKey.name) && bareUpserts.includes(OrderCurrencyKey.name),
       String(bareUpserts),
+    );
+  });
+});
+
+test('a status the order stays in longer than STATUS_SETTLE is listed; one it leaves sooner is not', async () => {
+  await withSagaWorker(saga, async ({ fakes, start }) => {
+    const open = fakes.faults.gate('payments.capture');
+    const input = orderInput();
+    const handle = await start(input);
+    const listed = async () => (await handle.describe()).typedSearchAttributes.get(OrderStatusKey);
+
+    await waitForState(handle, (s) => s.status === OrderStatus.INVENTORY_LOCKED && s.currentStep === 'capturePayment');
+    assert.equal(await listed(), OrderStatus.RECEIVED, 'not listed at once');
+    await saga.env.sleep('2 seconds');
+    assert.equal(await listed(), OrderStatus.INVENTORY_LOCKED, 'listed once it stayed');
+
+    open();
+    const state = await handle.result();
+    assert.equal(state.status, OrderStatus.COMPLETED);
+    assert.equal(await listed(), OrderStatus.COMPLETED);
+    // Every status went through the query state at once, listed or not.
+    assert.deepEqual(
+      state.transitions.map((t) => t.to),
+      [
+        OrderStatus.RECEIVED,
+        OrderStatus.INVENTORY_LOCKED,
+        OrderStatus.PAYMENT_CAPTURED,
+        OrderStatus.SHIPPING_DISPATCHED,
+        OrderStatus.COMPLETED,
+      ],
     );
   });
 });

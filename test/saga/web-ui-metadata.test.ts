@@ -36,6 +36,10 @@ async function summaries(handle: OrderHandle): Promise<{ what: string; summary: 
   });
 }
 
+/** The timer after which a status the order passes through is upserted (`settled-status`). */
+const settleTimer = (status: OrderStatus) =>
+  `${status}: listed in visibility if the order is still there after 1 second`;
+
 const details = async (handle: OrderHandle) => (await handle.query(workflowMetadataQuery)).currentDetails ?? '';
 
 test('an order carries its static summary and details, every activity and timer a summary, and current details', async () => {
@@ -54,10 +58,13 @@ test('an order carries its static summary and details, every activity and timer 
       events.map((e) => e.what),
       [
         'reserveInventory',
+        'timer',
         'scoreFraud',
         'timer',
         'capturePayment',
+        'timer',
         'dispatchShipment',
+        'timer',
         // Scheduled together, the mail first (it goes out alongside the commit).
         'notifyCustomer',
         'commitInventory',
@@ -65,9 +72,14 @@ test('an order carries its static summary and details, every activity and timer 
     );
     for (const { what, summary } of events) assert.ok(summary, `${what} has a summary`);
     assert.equal(events.find((e) => e.what === 'capturePayment')?.summary, 'Capture 50.00 EUR');
-    assert.equal(
-      events.find((e) => e.what === 'timer')?.summary,
-      'SLA watchdog: one alert if the order is still INVENTORY_LOCKED after 300s',
+    assert.deepEqual(
+      events.filter((e) => e.what === 'timer').map((e) => e.summary),
+      [
+        settleTimer(OrderStatus.INVENTORY_LOCKED),
+        'SLA watchdog: one alert if the order is still INVENTORY_LOCKED after 300s',
+        settleTimer(OrderStatus.PAYMENT_CAPTURED),
+        settleTimer(OrderStatus.SHIPPING_DISPATCHED),
+      ],
     );
 
     // A closed workflow still answers the metadata query (a worker replays it).
@@ -127,6 +139,7 @@ test('an approval nobody decides: both of its timers say what they guard, the de
     assert.equal((await handle.result()).status, OrderStatus.REJECTED);
     const timers = (await summaries(handle)).filter((e) => e.what === 'timer').map((e) => e.summary);
     assert.deepEqual(timers, [
+      settleTimer(OrderStatus.INVENTORY_LOCKED),
       'SLA watchdog: one alert if the order is still INVENTORY_LOCKED after 300s',
       'Approval: page the approvers if undecided after 24h',
       'Approval: reject automatically if undecided 72h after the request',
