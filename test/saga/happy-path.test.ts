@@ -11,6 +11,15 @@ import {
 import { OrderStatus } from '../../src/workflows/order-status';
 import { orderInput, setUpSaga, transitionLogs, waitForState, withSagaWorker, type Saga } from './harness';
 
+/** The statuses of an order that completes without a detour. */
+const HAPPY_STATUSES = [
+  OrderStatus.RECEIVED,
+  OrderStatus.INVENTORY_LOCKED,
+  OrderStatus.PAYMENT_CAPTURED,
+  OrderStatus.SHIPPING_DISPATCHED,
+  OrderStatus.COMPLETED,
+];
+
 let saga: Saga;
 before(async () => {
   saga = await setUpSaga();
@@ -28,13 +37,7 @@ test('happy path: reserve, score, capture, dispatch, commit, notify → COMPLETE
     assert.equal(state.status, OrderStatus.COMPLETED);
     assert.deepEqual(
       state.transitions.map((t) => t.to),
-      [
-        OrderStatus.RECEIVED,
-        OrderStatus.INVENTORY_LOCKED,
-        OrderStatus.PAYMENT_CAPTURED,
-        OrderStatus.SHIPPING_DISPATCHED,
-        OrderStatus.COMPLETED,
-      ],
+      HAPPY_STATUSES,
     );
     assert.deepEqual(state.attempts, {
       reserveInventory: 1,
@@ -139,13 +142,7 @@ test('a status the order stays in longer than STATUS_SETTLE is listed; one it le
     // Every status went through the query state at once, listed or not.
     assert.deepEqual(
       state.transitions.map((t) => t.to),
-      [
-        OrderStatus.RECEIVED,
-        OrderStatus.INVENTORY_LOCKED,
-        OrderStatus.PAYMENT_CAPTURED,
-        OrderStatus.SHIPPING_DISPATCHED,
-        OrderStatus.COMPLETED,
-      ],
+      HAPPY_STATUSES,
     );
   });
 });
