@@ -13,6 +13,7 @@
  * (docs/performance.md). A call waiting for its turn heartbeats (its heartbeat timeout keeps
  * running), and a cancellation ends the wait at once.
  */
+import { AsyncResource } from 'node:async_hooks';
 import { type Context } from '@temporalio/activity';
 import type { ActivityExecuteInput, ActivityInboundCallsInterceptor, Next } from '@temporalio/worker';
 import { type BulkheadPolicy, BulkheadRejectedError, bulkhead } from 'cockatiel';
@@ -114,11 +115,15 @@ export class DownstreamBulkheads {
     const ticker = policy.executionSlots === 0 && every > 0 ? setInterval(() => ctx.heartbeat(), every) : undefined;
     let started = false;
     try {
-      const run = policy.execute(() => {
+      // Bound to this activity's async context: a call that waited is started by the one that
+      // freed its slot, and would otherwise run as that one (`Context.current()`, so its
+      // idempotency key, its logs and its span would be another order's).
+      const start = AsyncResource.bind(() => {
         started = true;
         clearInterval(ticker);
         return next(input);
-      }, ctx.cancellationSignal);
+      });
+      const run = policy.execute(start, ctx.cancellationSignal);
       // A call cancelled while waiting ends at once (cockatiel drops it only when its turn comes);
       // one cancelled while running ends when the call has really stopped.
       const cancelledWhileWaiting = ctx.cancelled.catch((err: unknown) => {
