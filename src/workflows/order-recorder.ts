@@ -84,6 +84,9 @@ function orderMetrics() {
  */
 export const STATUS_SETTLE = '1 second';
 
+/** Statuses operators list orders by to act on them: leaving one is listed at once. */
+const ACTED_ON: readonly OrderStatus[] = [OrderStatus.AWAITING_APPROVAL, OrderStatus.NEEDS_ATTENTION];
+
 /** Statuses an order passes through, a forward step or an undo running in each. */
 const PASSING: readonly OrderStatus[] = [
   OrderStatus.INVENTORY_LOCKED,
@@ -183,10 +186,10 @@ export class OrderRecorder {
     // completion, an interceptor's awaits) finishes in the same activation.
     this.settling?.cancel();
     this.settling = null;
-    if (status === this.listedStatus) return;
     const listed = this.listedStatus;
-    const listedPassing = listed === OrderStatus.RECEIVED || (listed !== null && PASSING.includes(listed));
-    if (!this.settledStatus || !PASSING.includes(status) || !listedPassing) return this.upsertStatus(status);
+    if (status === listed) return;
+    const settle = this.settledStatus && PASSING.includes(status) && listed !== null && !ACTED_ON.includes(listed);
+    if (!settle) return this.upsertStatus(status);
     // Not cancelled with the saga's scopes: only the order's next status ends the wait.
     void CancellationScope.nonCancellable(async () => {
       const settling = new CancellationScope();

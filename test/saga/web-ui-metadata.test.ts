@@ -9,7 +9,7 @@ import { defaultPayloadConverter } from '@temporalio/common';
 import { workflowMetadataQuery } from '@temporalio/workflow';
 import { RateLimitedError } from '../../src/activities/errors';
 import { cancelOrderUpdate, getOrderStateQuery, receivedOrderState } from '../../src/workflows/definitions';
-import { currentDetails } from '../../src/workflows/order-recorder';
+import { currentDetails, STATUS_SETTLE } from '../../src/workflows/order-recorder';
 import { OrderStatus } from '../../src/workflows/order-status';
 import { formatMoney, orderStartMetadata, truncateUtf8 } from '../../src/workflows/order-types';
 import { orderInput, setUpSaga, waitForState, withSagaWorker, type OrderHandle, type Saga } from './harness';
@@ -38,7 +38,7 @@ async function summaries(handle: OrderHandle): Promise<{ what: string; summary: 
 
 /** The timer after which a status the order passes through is upserted (`settled-status`). */
 const settleTimer = (status: OrderStatus) =>
-  `${status}: listed in visibility if the order is still there after 1 second`;
+  `${status}: listed in visibility if the order is still there after ${STATUS_SETTLE}`;
 
 const details = async (handle: OrderHandle) => (await handle.query(workflowMetadataQuery)).currentDetails ?? '';
 
