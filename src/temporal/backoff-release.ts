@@ -78,8 +78,8 @@ export const RELEASE_TARGETS: Record<BreakerName, ReleaseTarget> = {
   // The void before the backup ships (PAYMENT_CAPTURED). Not dispatchShipment: see the comment on top.
   primaryCarrier: { statuses: [S.PAYMENT_CAPTURED], activities: ['voidShipment'] },
   backupCarrier: { statuses: [S.PAYMENT_CAPTURED], activities: ['dispatchShipment', 'voidShipment'] },
-  // The model scores once the stock is locked (INVENTORY_LOCKED).
-  fraudModel: { statuses: [S.INVENTORY_LOCKED], activities: ['scoreFraud'] },
+  // The model scores alongside the reservation (RECEIVED), and is waited for once the stock is locked.
+  fraudModel: { statuses: [S.RECEIVED, S.INVENTORY_LOCKED], activities: ['scoreFraud'] },
   fraudRules: { statuses: [S.INVENTORY_LOCKED], activities: ['scoreFraudByRules'] },
   // Approver pages (AWAITING_APPROVAL); the customer mail alongside the commit (SHIPPING_DISPATCHED)
   // and after COMPLETED (the workflow still runs until the mail is sent or given up).

@@ -9,7 +9,7 @@
  *  - a business rejection or a cancellation goes on to the saga, which compensates.
  * Orders started before these paths existed keep their old route (`versions.ts`).
  */
-import { ActivityFailure, isCancellation } from '@temporalio/workflow';
+import { ActivityFailure, CancellationScope, isCancellation } from '@temporalio/workflow';
 import type { OrderStep } from './definitions';
 import { FailureType, NON_RETRYABLE_FAILURES, describeFailure, rethrowIfBug } from './failures';
 import type { OrderRecorder } from './order-recorder';
@@ -131,4 +131,38 @@ interface Way {
   cause?: unknown;
   /** Whether the switch is in `state.fallbacks` yet. */
   recorded?: boolean;
+}
+
+/**
+ * A call started alongside another step, its result used once that step is done (the fraud score
+ * beside the reservation). It runs outside the order's cancellation scope, so it is never asked to
+ * stop and no cancel request can cross its answer: it suits a read with nothing to undo. Whoever
+ * waits for it stops waiting when their own scope is cancelled, and the order closes only once it
+ * has ended (`settled`), so no activity outlives its order.
+ */
+export class CallAlongside<T> {
+  private pending: Promise<T> | null;
+  private readonly ended: Promise<void>;
+
+  constructor(start: () => Promise<T>) {
+    const call = CancellationScope.nonCancellable(start);
+    // Until someone takes it, its failure is nobody's error.
+    this.ended = call.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.pending = call;
+  }
+
+  /** The call, to the first who asks (its failure included); null afterwards, so a retried step calls afresh. */
+  take(): Promise<T> | null {
+    const call = this.pending;
+    this.pending = null;
+    return call && Promise.race([call, CancellationScope.current().cancelRequested]);
+  }
+
+  /** Resolves once the call has ended, whatever its outcome. */
+  settled(): Promise<void> {
+    return this.ended;
+  }
 }

@@ -1,8 +1,8 @@
 /**
  * The order-fulfillment saga, on one page:
  *
- *   reserveInventory → scoreFraud → [approval gate] → capturePayment → dispatchShipment
- *     → commitInventory (with notifyCustomer alongside) → COMPLETED
+ *   reserveInventory (with scoreFraud alongside) → [approval gate] → capturePayment
+ *     → dispatchShipment → commitInventory (with notifyCustomer alongside) → COMPLETED
  *
  * Before each effectful step its undo is registered; any failure before the goods leave runs the
  * undos newest first (COMPENSATING) and ends the order by what went wrong: a definitive payment
@@ -35,7 +35,7 @@ import {
 } from './definitions';
 import { downstreamProxies, type DownstreamProxies } from './downstreams';
 import { DEFINITIVE_PAYMENT_FAILURES, FailureType, describeFailure, rethrowIfBug } from './failures';
-import { ForwardSteps } from './forward-steps';
+import { CallAlongside, ForwardSteps } from './forward-steps';
 import { OrderRecorder, now } from './order-recorder';
 import { OrderStatus, isTerminal } from './order-status';
 import type { Carrier, FraudAssessment, OrderInput } from './order-types';
@@ -56,6 +56,7 @@ export async function orderFulfillment(input: OrderInput): Promise<OrderState> {
   // Everything before dispatch runs in this scope: a customer cancellation cancels it.
   const beforeDispatch = new CancellationScope();
   let dispatchStarted = false;
+  let scoreAlongside: CallAlongside<FraudAssessment & { attempt: number }> | null = null;
 
   setHandler(getOrderStateQuery, () => order.state);
   setHandler(decideApprovalUpdate, gate.decide, { validator: gate.validate });
@@ -71,15 +72,20 @@ export async function orderFulfillment(input: OrderInput): Promise<OrderState> {
   try {
     await beforeDispatch.run(async () => {
       compensations.register('releaseInventory', () => downstream.undo.inventory.releaseInventory({ orderId }));
-      const reservation = await steps.run('reserveInventory', () =>
+      const reserving = steps.run('reserveInventory', () =>
         downstream.inventory.reserveInventory(reservationRequest(input)),
       );
+      // The score is a read: it runs alongside the reservation, and counts once the stock is locked.
+      const scoring = fraudScoringRequest(input);
+      if (changes.has(Patches.scoreWithReservation))
+        scoreAlongside = new CallAlongside(() => downstream.fraudModel.scoreFraud(scoring));
+      const reservation = await reserving;
       order.state.reservationId = reservation.reservationId;
       order.transition(OrderStatus.INVENTORY_LOCKED, `reservation ${reservation.reservationId}`, reservation.attempt);
       if (changes.has(Patches.slaWatchdog)) watchdog.start();
 
-      const scoring = fraudScoringRequest(input);
-      const fraud = await steps.run('scoreFraud', () => downstream.fraudModel.scoreFraud(scoring), {
+      const model = () => scoreAlongside?.take() ?? downstream.fraudModel.scoreFraud(scoring);
+      const fraud = await steps.run('scoreFraud', model, {
         from: 'fraudModel',
         to: 'fraudRules',
         step: 'scoreFraudByRules',
@@ -119,7 +125,7 @@ export async function orderFulfillment(input: OrderInput): Promise<OrderState> {
       await parking.parkUntilRetried(`compensation failed: ${failed.join(', ')} (${lastErrorMessage(order)})`, failed);
     }
     order.transition(status, reason);
-    return finish(order, watchdog);
+    return finish(order, watchdog, scoreAlongside);
   }
 
   // The goods have left: nothing is undone any more, and a cancellation cannot stop the rest.
@@ -141,7 +147,7 @@ export async function orderFulfillment(input: OrderInput): Promise<OrderState> {
     await (mailing ?? mail(!notifyFirst));
     if (notifyFirst) order.transition(OrderStatus.COMPLETED, 'shipped and stock committed');
   });
-  return finish(order, watchdog);
+  return finish(order, watchdog, scoreAlongside);
 }
 
 // ---- Requests to the downstreams, built from the order -------------------------------------
@@ -254,12 +260,17 @@ async function pageApprovers(order: OrderRecorder, downstream: DownstreamProxies
 }
 
 /**
- * Lets update handlers return their result, and a running SLA alert end, before the workflow
- * completes (even if it was cancelled).
+ * Lets update handlers return their result, and a running SLA alert or a score nobody waits for
+ * any more end, before the workflow completes (even if it was cancelled).
  */
-async function finish(order: OrderRecorder, watchdog: SlaWatchdog): Promise<OrderState> {
+async function finish(
+  order: OrderRecorder,
+  watchdog: SlaWatchdog,
+  alongside: CallAlongside<unknown> | null,
+): Promise<OrderState> {
   await CancellationScope.nonCancellable(async () => {
     await watchdog.settled();
+    await alongside?.settled();
     await condition(allHandlersFinished);
   });
   return order.state;

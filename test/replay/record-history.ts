@@ -11,6 +11,8 @@
  *   carrier-fallback-retried
  *                      both carriers down: the primary's key is voided, the backup gives out, the
  *                      order parks; the carriers come back and an operator retries it
+ *   cancelled-while-reserving
+ *                      the reservation and the fraud score hang; the customer cancels (ends CANCELLED)
  *
  * The order runs on a time-skipping test server against the in-memory fake downstreams of the
  * tests (test/harness/fake-ports.ts), through the same worker set-up as production
@@ -24,6 +26,7 @@ import { createActivities } from '../../src/activities';
 import { DownstreamUnavailableError, PaymentDeclinedError } from '../../src/activities/errors';
 import { createOrderWorkers, runWorkersUntil } from '../../src/temporal/workers';
 import {
+  cancelOrderUpdate,
   getOrderStateQuery,
   ORDER_WORKFLOW_TYPE,
   orderSearchAttributes,
@@ -36,7 +39,13 @@ import { FakePorts } from '../harness/fake-ports';
 import { createTimeSkippingEnv } from '../harness/temporal';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 
-const SCENARIOS = ['happy', 'revoked', 'awaiting-approval', 'carrier-fallback-retried'] as const;
+const SCENARIOS = [
+  'happy',
+  'revoked',
+  'awaiting-approval',
+  'carrier-fallback-retried',
+  'cancelled-while-reserving',
+] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 function fixtureOrder(scenario: Scenario): OrderInput {
@@ -66,14 +75,17 @@ async function settled(
     fakes.faults.heal('primaryCarrier.dispatch').heal('backupCarrier.dispatch');
     await handle.executeUpdate(retryParkedOrderUpdate, { args: [{ operator: 'ops', reason: 'carriers are back' }] });
   }
-  if (scenario !== 'awaiting-approval') return (await handle.result()) as OrderState;
-  // Left open, waiting for a decision: poll (queries do not move workflow time).
-  for (let i = 0; i < 400; i++) {
-    const state = await handle.query(getOrderStateQuery);
-    if (state.status === OrderStatus.AWAITING_APPROVAL) return state;
-    await new Promise((r) => setTimeout(r, 50));
+  if (scenario === 'cancelled-while-reserving') {
+    await until(
+      handle,
+      (s) => s.currentStep === 'reserveInventory' && fakes.faults.callsOf('fraudModel.score').length > 0,
+    );
+    await handle.executeUpdate(cancelOrderUpdate, { args: [{ reason: 'changed my mind', requestedBy: 'customer' }] });
   }
-  throw new Error('the order never reached AWAITING_APPROVAL');
+  if (scenario !== 'awaiting-approval') return (await handle.result()) as OrderState;
+  // Left open, waiting for a decision.
+  await until(handle, (s) => s.status === OrderStatus.AWAITING_APPROVAL);
+  return handle.query(getOrderStateQuery);
 }
 
 const EXPECTED: Record<Scenario, OrderStatus> = {
@@ -82,7 +94,17 @@ const EXPECTED: Record<Scenario, OrderStatus> = {
   'awaiting-approval': OrderStatus.AWAITING_APPROVAL,
   // Before the stay-on-alternative patch the retry went back to the primary: REJECTED.
   'carrier-fallback-retried': OrderStatus.COMPLETED,
+  'cancelled-while-reserving': OrderStatus.CANCELLED,
 };
+
+/** Polls the order's state (queries do not move workflow time) until `ready`. */
+async function until(handle: WorkflowHandle, ready: (state: OrderState) => boolean): Promise<void> {
+  for (let i = 0; i < 400; i++) {
+    if (ready(await handle.query(getOrderStateQuery))) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error('the order never reached the state the scenario waits for');
+}
 
 async function record(scenario: Scenario, out: string): Promise<void> {
   const env = await createTimeSkippingEnv();
@@ -94,6 +116,7 @@ async function record(scenario: Scenario, out: string): Promise<void> {
       const down = () => new DownstreamUnavailableError('carrier', '503 Service Unavailable');
       fakes.faults.failAlways('primaryCarrier.dispatch', down).failAlways('backupCarrier.dispatch', down);
     }
+    if (scenario === 'cancelled-while-reserving') fakes.faults.hang('inventory.reserve').hang('fraudModel.score');
     const taskQueue = `record-history-${scenario}`;
     const workers = await createOrderWorkers({
       connection: env.nativeConnection,

@@ -92,7 +92,7 @@ test('a new order writes one patch marker and upserts only its final status, the
         Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}),
       );
 
-    // Started as the API starts it, search attributes included: one marker (`settled-status`)
+    // Started as the API starts it, search attributes included: one marker (`score-with-reservation`)
     // standing for every earlier change, and COMPLETED the only status upserted: the order passed
     // through the others faster than STATUS_SETTLE (each a timer, cancelled when it moved on).
     const input = orderInput();

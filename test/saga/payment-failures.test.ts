@@ -87,7 +87,9 @@ test('out of stock → REJECTED, nothing held', async () => {
         { step: 'releaseInventory', status: 'completed', at: state.compensations[0]?.at },
       ]);
       assert.equal(fakes.inventory.stock.get('SKU-1'), 1);
-      assert.equal(fakes.faults.callsOf('fraudModel.score').length, 0);
+      // Scored alongside the reservation, the order's score never counted: no stock, no score.
+      assert.equal(fakes.faults.callsOf('fraudModel.score').length, 1);
+      assert.equal(state.fraud, null);
     },
     { fakes: { stock: { 'SKU-1': 1, 'SKU-2': 10 } } },
   );

@@ -57,9 +57,10 @@ test('an order carries its static summary and details, every activity and timer 
     assert.deepEqual(
       events.map((e) => e.what),
       [
+        // Scheduled together: the score is a read, used once the stock is locked.
         'reserveInventory',
-        'timer',
         'scoreFraud',
+        'timer',
         'timer',
         'capturePayment',
         'timer',
@@ -130,8 +131,13 @@ test('current details follow the order: the step and SLA due, the breach, the pa
 });
 
 test('an approval nobody decides: both of its timers say what they guard, the details say who is waited for', async () => {
-  await withSagaWorker(saga, async ({ start }) => {
+  await withSagaWorker(saga, async ({ fakes, start }) => {
+    // The score held until the stock is locked: the order waits in INVENTORY_LOCKED for it (with a
+    // score that is in already, it would go on to the approval in the same workflow task).
+    const releaseScore = fakes.faults.gate('fraudModel.score');
     const handle = await start(orderInput({ policy: { approvalThreshold: 1_000 } }));
+    await waitForState(handle, (s) => s.status === OrderStatus.INVENTORY_LOCKED);
+    releaseScore();
     await waitForState(handle, (s) => s.status === OrderStatus.AWAITING_APPROVAL);
     assert.match(await details(handle), /- \*\*Approval\*\* requested at \S+; approvers not paged yet/);
     assert.match(await details(handle), /- \*\*Step:\*\* `awaitApproval`/);
