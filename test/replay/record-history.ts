@@ -37,6 +37,7 @@ import { OrderStatus } from '../../src/workflows/order-status';
 import { DEFAULT_ORDER_POLICY, orderTotal, type OrderInput } from '../../src/workflows/order-types';
 import { FakePorts } from '../harness/fake-ports';
 import { createTimeSkippingEnv } from '../harness/temporal';
+import { waitForState } from '../saga/harness';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 
 const SCENARIOS = [
@@ -76,7 +77,7 @@ async function settled(
     await handle.executeUpdate(retryParkedOrderUpdate, { args: [{ operator: 'ops', reason: 'carriers are back' }] });
   }
   if (scenario === 'cancelled-while-reserving') {
-    await until(
+    await waitForState(
       handle,
       (s) => s.currentStep === 'reserveInventory' && fakes.faults.callsOf('fraudModel.score').length > 0,
     );
@@ -84,8 +85,7 @@ async function settled(
   }
   if (scenario !== 'awaiting-approval') return (await handle.result()) as OrderState;
   // Left open, waiting for a decision.
-  await until(handle, (s) => s.status === OrderStatus.AWAITING_APPROVAL);
-  return handle.query(getOrderStateQuery);
+  return waitForState(handle, (s) => s.status === OrderStatus.AWAITING_APPROVAL);
 }
 
 const EXPECTED: Record<Scenario, OrderStatus> = {
@@ -96,15 +96,6 @@ const EXPECTED: Record<Scenario, OrderStatus> = {
   'carrier-fallback-retried': OrderStatus.COMPLETED,
   'cancelled-while-reserving': OrderStatus.CANCELLED,
 };
-
-/** Polls the order's state (queries do not move workflow time) until `ready`. */
-async function until(handle: WorkflowHandle, ready: (state: OrderState) => boolean): Promise<void> {
-  for (let i = 0; i < 400; i++) {
-    if (ready(await handle.query(getOrderStateQuery))) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error('the order never reached the state the scenario waits for');
-}
 
 async function record(scenario: Scenario, out: string): Promise<void> {
   const env = await createTimeSkippingEnv();

@@ -36,8 +36,10 @@ test('the score is requested with the reservation, in the first workflow task, a
     const openReservation = fakes.faults.gate('inventory.reserve');
     const handle = await start(orderInput());
     // The model has answered while the reservation is still held: the order waits for the stock.
-    while (fakes.faults.callsOf('fraudModel.score').length === 0) await new Promise((r) => setTimeout(r, 20));
-    const reserving = await waitForState(handle, (s) => s.currentStep === 'reserveInventory');
+    const reserving = await waitForState(
+      handle,
+      (s) => s.currentStep === 'reserveInventory' && fakes.faults.callsOf('fraudModel.score').length > 0,
+    );
     assert.equal(reserving.status, OrderStatus.RECEIVED);
     assert.equal(reserving.fraud, null, 'no score before the stock is locked');
 
@@ -96,8 +98,10 @@ test('cancelled while the reservation hangs and the score is held: CANCELLED wit
     fakes.faults.hang('inventory.reserve');
     const answerScore = fakes.faults.gate('fraudModel.score');
     const handle = await start(orderInput());
-    await waitForState(handle, (s) => s.currentStep === 'reserveInventory');
-    while (fakes.faults.callsOf('fraudModel.score').length === 0) await new Promise((r) => setTimeout(r, 20));
+    await waitForState(
+      handle,
+      (s) => s.currentStep === 'reserveInventory' && fakes.faults.callsOf('fraudModel.score').length > 0,
+    );
 
     const state = await handle.executeUpdate(cancelOrderUpdate, {
       args: [{ reason: 'changed my mind', requestedBy: 'customer:cust-1' }],
